@@ -1,0 +1,25 @@
+/** The serialised state of an accumulator: enough to resume, cache or merge it elsewhere. */
+export interface AccumulatorJSON<O = unknown, S = unknown> {
+  /** Which accumulator made it, e.g. `"AAAM"`. */
+  kind: string;
+  /** State format version; `fromJSON` refuses versions it does not know. */
+  version: number;
+  options: O;
+  state: S;
+  /** How many samples (images) were seen. */
+  seen: number;
+}
+
+/**
+ * An analysis over a dataset (DESIGN.md): `update` with batches, `merge` partial states
+ * from other shards (same result as one accumulator over both inputs), `result` (pure,
+ * repeatable), and `toJSON` for caching / resuming.
+ */
+export interface Accumulator<In, Out, O = unknown, S = unknown> {
+  update(input: In): this;
+  merge(other: this): this;
+  result(): Out;
+  reset(): this;
+  toJSON(): AccumulatorJSON<O, S>;
+  readonly seen: number;
+}

@@ -1,0 +1,10 @@
+export { VitError, VitIoError, VitValueError } from './errors.js';
+export { tensor, ndarray } from './tensor.js';
+export type { DType, Tensor, TypedArray, NdArray, Data } from './tensor.js';
+export { assertTensor, assertFinite, dtypeOf, shapeText } from './assert.js';
+export type { AssertTensorOptions } from './assert.js';
+export { resolveLayers } from './layers.js';
+export type { LayerSelection } from './layers.js';
+export { referenceBackend } from './referenceBackend.js';
+export type { Matrix, MatmulOptions, NearestResult, NumericBackend, TopKOptions, TopKResult } from './backend.js';
+export type { Accumulator, AccumulatorJSON } from './accumulator.js';

@@ -1,0 +1,2 @@
+export { describeAccumulator } from './describeAccumulator.js';
+export type { AccumulatorContract } from './describeAccumulator.js';
