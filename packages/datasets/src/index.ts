@@ -1,1 +1,50 @@
-export {};
+export { VitDatasetError } from './errors.js';
+export type { DatasetErrorCode } from './errors.js';
+export type { Dataset, DatasetDescription, ImageReader, Sample, SkipReport } from './types.js';
+
+export { imagenet } from './imagenet.js';
+export type { ImageNetOptions, ImageNetSample } from './imagenet.js';
+export { imagenet50 } from './imagenet50.js';
+export type { ImageNet50Options, ImageNet50Sample } from './imagenet50.js';
+export { IMAGENET50_CLASSES } from './imagenet50Classes.js';
+export type { ImageNetClass } from './imagenet50Classes.js';
+export { coco } from './coco.js';
+export type { CocoDataset, CocoOptions, CocoSample } from './coco.js';
+export type { CocoAnnotation, CocoCategory } from './internal/cocoIndex.js';
+export type { InstanceMasks, InstanceMasksOptions } from './internal/instanceMasks.js';
+export { partImageNet } from './partImageNet.js';
+export type { PartImageNetOptions, PartImageNetSample } from './partImageNet.js';
+export { davis } from './davis.js';
+export type { DavisFrame, DavisOptions, DavisVideo, MaskReader } from './davis.js';
+export { spair } from './spair.js';
+export type { SpairImage, SpairOptions, SpairPair } from './spair.js';
+export { revisited } from './revisited.js';
+export type { RevisitedDataset, RevisitedImage, RevisitedName, RevisitedOptions, RevisitedQuery } from './revisited.js';
+
+export { decodeRLE } from './decodeRLE.js';
+export type { CocoRLE, DecodeRLEOptions } from './decodeRLE.js';
+export { decodeCompressedCounts } from './decodeCompressedCounts.js';
+export type { DecodeCompressedCountsOptions } from './decodeCompressedCounts.js';
+export { encodeCompressedCounts } from './encodeCompressedCounts.js';
+export { polygonsToMask } from './polygonsToMask.js';
+export type { PolygonsToMaskOptions } from './polygonsToMask.js';
+export { segmentationToMask } from './segmentationToMask.js';
+export type { CocoSegmentation, SegmentationToMaskOptions } from './segmentationToMask.js';
+
+export { readPickle } from './readPickle.js';
+export type { PickleDict, PickleKey, PickleValue, ReadPickleOptions } from './readPickle.js';
+export { writePickle } from './writePickle.js';
+export type { WritePickleOptions } from './writePickle.js';
+
+export { writeSyntheticImageNet } from './synthetic/writeSyntheticImageNet.js';
+export type { SyntheticImageNet, WriteSyntheticImageNetOptions } from './synthetic/writeSyntheticImageNet.js';
+export { writeSyntheticCoco } from './synthetic/writeSyntheticCoco.js';
+export type { SyntheticCoco, WriteSyntheticCocoOptions } from './synthetic/writeSyntheticCoco.js';
+export { writeSyntheticPartImageNet } from './synthetic/writeSyntheticPartImageNet.js';
+export type { SyntheticPartImageNet, WriteSyntheticPartImageNetOptions } from './synthetic/writeSyntheticPartImageNet.js';
+export { writeSyntheticDavis, syntheticDavisMask } from './synthetic/writeSyntheticDavis.js';
+export type { SyntheticDavis, WriteSyntheticDavisOptions } from './synthetic/writeSyntheticDavis.js';
+export { writeSyntheticSpair, syntheticSpairKeypoints } from './synthetic/writeSyntheticSpair.js';
+export type { SyntheticSpair, WriteSyntheticSpairOptions } from './synthetic/writeSyntheticSpair.js';
+export { writeSyntheticRevisited } from './synthetic/writeSyntheticRevisited.js';
+export type { SyntheticRevisited, SyntheticRevisitedGnd, WriteSyntheticRevisitedOptions } from './synthetic/writeSyntheticRevisited.js';

@@ -8,3 +8,51 @@ export type { LayerSelection } from './layers.js';
 export { referenceBackend } from './referenceBackend.js';
 export type { Matrix, MatmulOptions, NearestResult, NumericBackend, TopKOptions, TopKResult } from './backend.js';
 export type { Accumulator, AccumulatorJSON } from './accumulator.js';
+
+// Tensor helpers
+export { typedArrayFor, isDType, DTYPES } from './dtype.js';
+export type { ArrayOf, DTypeArrayMap } from './dtype.js';
+export { zeros } from './zeros.js';
+export { fromTypedArray } from './fromTypedArray.js';
+export { reshape } from './reshape.js';
+export { permute } from './permute.js';
+export { transpose } from './transpose.js';
+export { slice } from './slice.js';
+export type { SliceRange } from './slice.js';
+export { contiguous } from './contiguous.js';
+export { isContiguous } from './isContiguous.js';
+
+// Files
+export { atomicWrite } from './atomicWrite.js';
+export type { IoErrorCode } from './ioUtil.js';
+export { parseNpy } from './parseNpy.js';
+export type { NpyResult, ParseNpyOptions } from './parseNpy.js';
+export { serializeNpy } from './serializeNpy.js';
+export type { SerializeNpyOptions } from './serializeNpy.js';
+export { readNpy } from './readNpy.js';
+export { writeNpy } from './writeNpy.js';
+export { parseNpz } from './parseNpz.js';
+export type { ParseNpzOptions } from './parseNpz.js';
+export { serializeNpz } from './serializeNpz.js';
+export type { NpzEntry, SerializeNpzOptions } from './serializeNpz.js';
+export { readNpz } from './readNpz.js';
+export { writeNpz } from './writeNpz.js';
+export { parseSafetensors } from './parseSafetensors.js';
+export type { ParseSafetensorsOptions, SafetensorsResult, SafetensorsTensor } from './parseSafetensors.js';
+export { serializeSafetensors } from './serializeSafetensors.js';
+export type { SafetensorsEntry } from './serializeSafetensors.js';
+export type { SafetensorsDType } from './safetensorsDType.js';
+export { readSafetensors } from './readSafetensors.js';
+export { writeSafetensors } from './writeSafetensors.js';
+
+// Images
+export { decodeImage } from './decodeImage.js';
+export type { DecodeImageOptions } from './decodeImage.js';
+export { readImage } from './readImage.js';
+export { decodeIndexedPng } from './decodeIndexedPng.js';
+export type { DecodeIndexedPngOptions } from './decodeIndexedPng.js';
+export { decodeLabelPng } from './decodeLabelPng.js';
+export { readLabelPng } from './readLabelPng.js';
+export { encodePng } from './encodePng.js';
+export type { EncodePngOptions } from './encodePng.js';
+export { writePng } from './writePng.js';

@@ -11,3 +11,30 @@ export type {
   OperatorSetId,
   AttrValue,
 } from './onnx/proto.js';
+export { ortBackend } from './backend/ortBackend.js';
+export type { OrtBackendOptions } from './backend/ortBackend.js';
+export { normalizationPresets } from './preprocess/normalizationPresets.js';
+export type { Normalization, NormalizationPreset } from './preprocess/normalizationPresets.js';
+export { resizeBicubic } from './preprocess/resizeBicubic.js';
+export type { ResizeBicubicOptions } from './preprocess/resizeBicubic.js';
+export { centerCrop } from './preprocess/centerCrop.js';
+export { preprocess } from './preprocess/preprocess.js';
+export type { PreprocessOptions } from './preprocess/preprocess.js';
+export { preprocessBatch } from './preprocess/preprocessBatch.js';
+export { tileOffsets } from './tiling/tileOffsets.js';
+export { denseFeatures } from './tiling/denseFeatures.js';
+export type { DenseFeaturesOptions, TileRunner } from './tiling/denseFeatures.js';
+export { inspectModel } from './instrument/inspectModel.js';
+export type { InspectModelOptions } from './instrument/inspectModel.js';
+export { instrumentModel } from './instrument/instrumentModel.js';
+export type { InstrumentModelOptions, InstrumentedModel } from './instrument/instrumentModel.js';
+export { canonicalTaps } from './instrument/canonicalTaps.js';
+export type { RawTensor } from './instrument/canonicalTaps.js';
+export { TAP_NAMES } from './instrument/types.js';
+export type { ModelInfo, TapName, TapOutput, TapTensor, TensorLayout } from './instrument/types.js';
+export { VitModelError } from './instrument/errors.js';
+export type { ModelErrorCode } from './instrument/errors.js';
+export { ViTSession } from './session/ViTSession.js';
+export type { ViTSessionOptions, StreamOptions, SessionPreset } from './session/ViTSession.js';
+export type { Device } from './session/ortSession.js';
+export type { Capture, CaptureGrid, CaptureMeta, CaptureStream, SkippedImage, StreamInput } from './session/types.js';

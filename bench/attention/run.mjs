@@ -1,0 +1,122 @@
+// Benchmark of @vit/attention (npm run bench:attention; build first: `npx tsup` in
+// packages/io, packages/attention and packages/runtime).
+//
+// Times the whole attention suite — average CLS maps, AAAM, attention distance, saliency IoU
+// (the four accumulators, as a study runs them), then offsets and the head taxonomy — on
+// ViT-B/16-sized input: 12 layers of [8,12,197,197] random row-stochastic attention. Against it,
+// the ONNX forward pass of a ViT-B/16 (built with buildViT from @vit/runtime, random weights) at
+// batch 8 with onnxruntime-node, measured in the same run. Target: suite / forward ≤ 0.10.
+// Each timing is the median of REPS runs after one warm-up. Prints the ratio last.
+import { performance } from 'node:perf_hooks';
+import { tensor } from '@vit/io';
+import {
+  AAAMAccumulator,
+  AttentionDistanceAccumulator,
+  AverageCLSAccumulator,
+  SaliencyIoUAccumulator,
+  alignedAttention,
+  attentionDistance,
+  attentionOffset,
+  classifyHeads,
+  clsAttention,
+  saliencyIoU,
+} from '@vit/attention';
+
+const L = 12;
+const B = 8;
+const H = 12;
+const grid = { gh: 14, gw: 14, prefix: 1 };
+const T = grid.prefix + grid.gh * grid.gw;
+const REPS = Number(process.env.REPS ?? 5);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+function time(fn, reps = REPS) {
+  fn(); // warm-up (JIT, allocation)
+  const ts = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    fn();
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+async function timeAsync(fn, reps = REPS) {
+  await fn();
+  const ts = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await fn();
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+// Random row-stochastic attention (xorshift uniforms, then each row divided by its sum).
+let seed = 0x2545f491;
+const rand = () => {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 4294967296;
+};
+const attention = Array.from({ length: L }, () => {
+  const d = new Float32Array(B * H * T * T);
+  for (let row = 0; row < B * H * T; row++) {
+    let s = 0;
+    for (let k = 0; k < T; k++) s += d[row * T + k] = rand() ** 4; // peaked-ish rows
+    for (let k = 0; k < T; k++) d[row * T + k] /= s;
+  }
+  return tensor(d, [B, H, T, T]);
+});
+const gtData = new Uint8Array(B * 196);
+for (let b = 0; b < B; b++) for (let i = 3; i < 11; i++) for (let j = 4 + b % 3; j < 10; j++) gtData[b * 196 + i * 14 + j] = 1;
+const gt = tensor(gtData, [B, 14, 14]);
+const batch = { attention, grid, gt };
+
+console.log(`@vit/attention benchmark: ${L} layers of [${B},${H},${T},${T}] float32 (${((L * B * H * T * T * 4) / 2 ** 20).toFixed(0)} MiB), median of ${REPS}`);
+
+// Per-analysis breakdown (functional API, all 12 layers).
+const parts = {
+  'CLS maps (clsAttention)': () => attention.forEach((a) => clsAttention(a, grid)),
+  'AAAM (alignedAttention)': () => attention.forEach((a) => alignedAttention(a, grid)),
+  'distance (attentionDistance)': () => attention.forEach((a) => attentionDistance(a, grid)),
+  'saliency IoU (saliencyIoU, cls)': () => attention.forEach((a) => saliencyIoU(a, gt, grid)),
+};
+for (const [name, fn] of Object.entries(parts)) console.log(`  ${name.padEnd(34)} ${time(fn).toFixed(1).padStart(8)} ms`);
+
+// The whole suite, as a study runs it: four accumulators over the batch, then offsets and taxonomy.
+function suite() {
+  const cls = new AverageCLSAccumulator().update(batch);
+  const aaam = new AAAMAccumulator().update(batch);
+  const dist = new AttentionDistanceAccumulator().update(batch);
+  const sal = new SaliencyIoUAccumulator({ source: 'cls' }).update(batch);
+  const a = aaam.result().aaam;
+  const W = a.shape[2] * a.shape[3];
+  for (let l = 0; l < L; l++) attentionOffset(tensor(a.data.subarray(l * H * W, (l + 1) * H * W), [H, a.shape[2], a.shape[3]]));
+  const classes = classifyHeads(a, dist.result().perHead);
+  return [cls.result(), sal.result(), classes];
+}
+const suiteMs = time(suite);
+console.log(`  ${'whole suite (accumulators + offsets + taxonomy)'.padEnd(48)} ${suiteMs.toFixed(1).padStart(8)} ms`);
+
+// The ONNX forward pass of ViT-B/16 at batch 8, same process.
+let forwardMs = NaN;
+try {
+  const runtime = await import('@vit/runtime');
+  if (typeof runtime.buildViT !== 'function') throw new Error('@vit/runtime does not export buildViT yet (build packages/runtime with `npx tsup` once it does)');
+  const ort = await import('onnxruntime-node');
+  const bytes = await runtime.buildViT({ imageSize: 224, patchSize: 16, dim: 768, depth: 12, heads: 12 });
+  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
+  const input = session.inputNames[0];
+  const pixels = new Float32Array(B * 3 * 224 * 224);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rand() * 2 - 1;
+  const feeds = { [input]: new ort.Tensor('float32', pixels, [B, 3, 224, 224]) };
+  const fetches = [session.outputNames[0]];
+  forwardMs = await timeAsync(() => session.run(feeds, fetches), Math.max(3, Math.min(REPS, 5)));
+  console.log(`  ${'ONNX forward ViT-B/16, batch 8 (onnxruntime-node)'.padEnd(48)} ${forwardMs.toFixed(1).padStart(8)} ms  (outputs fetched: ${fetches.join(', ')})`);
+  await session.release?.();
+} catch (e) {
+  console.log(`  ONNX forward: not measured — ${e instanceof Error ? e.message : e}`);
+}
+
+console.log(`ratio suite / forward = ${Number.isFinite(forwardMs) ? (suiteMs / forwardMs).toFixed(3) : 'n/a'} (target ≤ 0.10)`);

@@ -1,0 +1,134 @@
+// bench/features: @vit/features (onnxruntime backend) vs scikit-learn / numpy, same data, one run.
+// Usage: npm run bench:features   (build first: npx tsup in packages/io, packages/runtime, packages/features)
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { tensor } from '@vit/io';
+import { ortBackend } from '@vit/runtime';
+import { cka, kmeans, MinibatchCKA } from '@vit/features';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dataDir = join(here, '..', '.data');
+const N = 5000;
+const D = 768;
+const SEEDS = (process.env.BENCH_SEEDS ?? '0,1,2').split(',').map(Number);
+const MB_IMAGES = Number(process.env.BENCH_MB_IMAGES ?? 1000);
+
+// --- .npy (version 1.0, little-endian float32, C order): a few lines each way ---
+function writeNpy(path, data, shape) {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const pad = 64 - ((10 + header.length + 1) % 64);
+  header += ' '.repeat(pad % 64) + '\n';
+  const pre = Buffer.alloc(10);
+  Buffer.from('\x93NUMPY', 'latin1').copy(pre, 0);
+  pre[6] = 1;
+  pre[7] = 0;
+  pre.writeUInt16LE(header.length, 8);
+  writeFileSync(path, Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+}
+function readNpy(path) {
+  const buf = readFileSync(path);
+  const hlen = buf.readUInt16LE(8);
+  const header = buf.subarray(10, 10 + hlen).toString('latin1');
+  if (!header.includes("'<f4'") || header.includes('True')) throw new Error(`${path}: expected C-order little-endian float32`);
+  const shape = header.match(/\(([^)]*)\)/)[1].split(',').filter((s) => s.trim()).map(Number);
+  const bytes = buf.subarray(10 + hlen);
+  const data = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(data.buffer).set(bytes);
+  return tensor(data, shape);
+}
+
+// --- data: 50 anisotropic Gaussian blobs (X) and a nonlinear, noisy view of it (Y) ---
+function rng(seed) {
+  let s = seed >>> 0;
+  const u = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(u() || 1e-12)) * Math.cos(2 * Math.PI * u());
+}
+const xPath = join(dataDir, 'features_X_5000x768.npy');
+const yPath = join(dataDir, 'features_Y_5000x768.npy');
+if (!existsSync(xPath) || !existsSync(yPath)) {
+  mkdirSync(dataDir, { recursive: true });
+  const g = rng(12345);
+  const scale = Float32Array.from({ length: D }, () => 0.5 + Math.abs(g()) * 0.7);
+  const centres = Float32Array.from({ length: 50 * D }, () => 0.15 * g());
+  const X = new Float32Array(N * D);
+  for (let i = 0; i < N; i++) for (let j = 0; j < D; j++) X[i * D + j] = (centres[(i % 50) * D + j] + g()) * scale[j];
+  const perm = Array.from({ length: D }, (_, j) => (j * 337) % D);
+  const Y = new Float32Array(N * D);
+  for (let i = 0; i < N; i++) for (let j = 0; j < D; j++) Y[i * D + j] = Math.tanh(X[i * D + perm[j]]) + 0.3 * g();
+  writeNpy(xPath, X, [N, D]);
+  writeNpy(yPath, Y, [N, D]);
+  console.log(`wrote ${xPath} and ${yPath}`);
+}
+const X = readNpy(xPath);
+const Y = readNpy(yPath);
+
+// --- peer ---
+console.log(`peer: /usr/bin/python3 (scikit-learn KMeans, numpy) on ${N}×${D} float32 …`);
+const peer = JSON.parse(
+  execFileSync('/usr/bin/python3', [join(here, 'peer.py'), xPath, yPath, SEEDS.join(','), String(MB_IMAGES)], { encoding: 'utf8', maxBuffer: 1 << 24 }),
+);
+
+// --- ours ---
+const backend = ortBackend();
+await kmeans(tensor(X.data.slice(0, 500 * D), [500, D]), { k: 5, nInit: 1, backend }); // warm-up (sessions)
+const km = { times: [], inertias: [], iterations: [] };
+for (const seed of SEEDS) {
+  const t0 = performance.now();
+  const r = await kmeans(X, { k: 50, nInit: 10, seed, backend });
+  km.times.push((performance.now() - t0) / 1000);
+  km.inertias.push(r.inertia);
+  km.iterations.push(r.iterations);
+}
+let ckaValue = 0;
+let ckaBest = Infinity;
+for (let i = 0; i < 5; i++) {
+  const t0 = performance.now();
+  ckaValue = await cka(X, Y, { backend });
+  ckaBest = Math.min(ckaBest, (performance.now() - t0) / 1000);
+}
+
+// MinibatchCKA 12×12 layers, 'all' tokens [197,768], batches of 8 images; a pool of taps reused.
+const g = rng(7);
+const layer = () => tensor(Float32Array.from({ length: 8 * 197 * D }, g), [8, 197, D]);
+const poolA = Array.from({ length: 12 }, layer);
+const poolB = Array.from({ length: 12 }, layer);
+const accAsync = new MinibatchCKA({ tokens: 'all', backend });
+let t0 = performance.now();
+for (let i = 0; i < MB_IMAGES / 8; i++) await accAsync.updateAsync(poolA, poolB);
+accAsync.result();
+const mbOrt = MB_IMAGES / ((performance.now() - t0) / 1000);
+const syncImages = Math.min(MB_IMAGES, 200);
+const accSync = new MinibatchCKA({ tokens: 'all' });
+t0 = performance.now();
+for (let i = 0; i < syncImages / 8; i++) accSync.update(poolA, poolB);
+const mbTs = syncImages / ((performance.now() - t0) / 1000);
+await backend.dispose();
+
+const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
+const f = (v, d = 3) => v.toFixed(d);
+console.log('\nkmeans k=50 nInit=10 on 5000×768 (seeds ' + SEEDS.join(',') + ')');
+console.log(`  ours    ${km.times.map((t) => f(t, 2) + ' s').join('  ')}   inertia ${km.inertias.map((v) => f(v, 0)).join(' ')}   iterations ${km.iterations.join(' ')}`);
+console.log(`  sklearn ${peer.kmeans.times.map((t) => f(t, 2) + ' s').join('  ')}   inertia ${peer.kmeans.inertias.map((v) => f(v, 0)).join(' ')}   iterations ${peer.kmeans.iterations.join(' ')}`);
+console.log('linear CKA of two 5000×768 matrices (best of 5)');
+console.log(`  ours  ${f(ckaBest * 1000, 1)} ms  value ${ckaValue.toFixed(6)}`);
+console.log(`  numpy ${f(peer.cka.best * 1000, 1)} ms  value ${peer.cka.value.toFixed(6)}`);
+console.log(`MinibatchCKA 12×12 layers, 'all' tokens [197,768], batches of 8`);
+console.log(`  ours (updateAsync, onnxruntime) ${f(mbOrt, 1)} images/s over ${MB_IMAGES} images`);
+console.log(`  ours (update, TypeScript Grams) ${f(mbTs, 1)} images/s over ${syncImages} images`);
+console.log(`  numpy (same loop)               ${f(peer.minibatch.imagesPerSecond, 1)} images/s over ${MB_IMAGES} images`);
+
+const inertiaDiff = (mean(km.inertias) - mean(peer.kmeans.inertias)) / mean(peer.kmeans.inertias);
+console.log('\nratios (ours / peer)');
+console.log(`  kmeans time     ${f(mean(km.times) / mean(peer.kmeans.times), 2)}   (target ≤ 1.0)`);
+console.log(`  kmeans inertia  ${inertiaDiff >= 0 ? '+' : ''}${f(inertiaDiff * 100, 3)} %   (target within ±0.5 %)`);
+console.log(`  CKA time        ${f(ckaBest / peer.cka.best, 2)}   (target ≤ 1.5)`);
+console.log(`  MinibatchCKA    ${f(mbOrt, 1)} images/s (numpy ${f(peer.minibatch.imagesPerSecond, 1)}; ratio numpy/ours ${f(peer.minibatch.imagesPerSecond / mbOrt, 2)})`);

@@ -1,0 +1,104 @@
+import { tensor, type AccumulatorJSON, type Tensor } from '@vit/io';
+import type { AttentionGrid } from './grid.js';
+import { LayeredAccumulator, type AccumulatorCheckOptions, type LayerShape, type LayeredState } from './internal/base.js';
+import { distanceKernel } from './internal/kernels.js';
+import { distanceTable, type AttentionView, type RowStats } from './internal/view.js';
+
+/** Options of {@link AttentionDistanceAccumulator}. */
+export interface AttentionDistanceAccumulatorOptions extends AccumulatorCheckOptions {
+  /**
+   * Keep every image's `[L,H]` values (`perImage [N,L,H]` in the result; merge appends the
+   * other shard's images after this one's).
+   * @default false
+   */
+  keepPerImage?: boolean;
+}
+
+/** Result of {@link AttentionDistanceAccumulator}. */
+export interface AttentionDistanceResult {
+  /** Mean over images of the per-image distance, `[L,H]` (unit-square units, SPEC 4). */
+  perHead: Tensor;
+  /** Layer value = mean over heads of `perHead`, length L (layer `l+1` at index `l`). */
+  perLayer: number[];
+  /** `[N,L,H]` per image when `keepPerImage`; NaN where all of a head's queries were null. */
+  perImage: Tensor | null;
+  /** Null spatial rows (skipped) per layer and head `[L,H]`. */
+  nullRows: Tensor;
+  images: number;
+  grid: AttentionGrid;
+}
+
+/**
+ * Average attention distance over a dataset (SPEC 4), every layer at once. `update` takes
+ * `{ attention: Tensor[L], grid }` or a runtime Capture.
+ *
+ * @example
+ * const acc = new AttentionDistanceAccumulator({ keepPerImage: true });
+ * acc.update(capture);
+ * acc.result().perLayer // [0.41, 0.38, …]
+ */
+export class AttentionDistanceAccumulator extends LayeredAccumulator<AttentionDistanceAccumulatorOptions, AttentionDistanceResult> {
+  private dtab: Float64Array | null = null;
+
+  /** Stores the options only. */
+  constructor(options: AttentionDistanceAccumulatorOptions = {}) {
+    super('AttentionDistance', options);
+  }
+
+  /** Restores an accumulator from {@link toJSON} output; `runtime` re-attaches `onWarning`. */
+  static fromJSON(json: AccumulatorJSON<unknown, unknown>, runtime: AccumulatorCheckOptions = {}): AttentionDistanceAccumulator {
+    const o = (json?.options ?? {}) as AttentionDistanceAccumulatorOptions;
+    return new AttentionDistanceAccumulator({ ...o, ...runtime }).restore(json as AccumulatorJSON<unknown, LayeredState>);
+  }
+
+  protected sizes(s: LayerShape): Record<string, number> {
+    const K = s.L * s.H;
+    return { sum: K, count: K, nulls: K };
+  }
+  protected perImageWidth(s: LayerShape): number {
+    return s.H;
+  }
+  protected keepsPerImage(): boolean {
+    return this.options.keepPerImage ?? false;
+  }
+  protected jsonOptions(): Record<string, unknown> {
+    return { keepPerImage: this.keepsPerImage(), rowTolerance: this.options.rowTolerance ?? 1e-3 };
+  }
+  protected layer(l: number, v: AttentionView, d: Record<string, Float64Array>, img: Float64Array | null, _ctx: unknown, st: RowStats): void {
+    const H = v.H;
+    if (this.dtab === null || this.dtab.length !== (2 * v.gh - 1) * (2 * v.gw - 1)) this.dtab = distanceTable(v.gh, v.gw);
+    const out = new Float64Array(v.B * H);
+    distanceKernel(v, this.dtab, out, d.nulls.subarray(l * H, (l + 1) * H), st);
+    for (let b = 0; b < v.B; b++)
+      for (let h = 0; h < H; h++) {
+        const x = out[b * H + h];
+        if (img !== null) img[b * H + h] = x;
+        if (Number.isNaN(x)) continue;
+        d.sum[l * H + h] += x;
+        d.count[l * H + h]++;
+      }
+  }
+
+  /** The distances so far. @throws VitValueError before the first update. */
+  result(): AttentionDistanceResult {
+    const s = this.requireData('result');
+    const K = s.L * s.H;
+    const { sum, count, nulls } = this.sums;
+    const perHead = new Float32Array(K);
+    for (let k = 0; k < K; k++) perHead[k] = count[k] > 0 ? sum[k] / count[k] : NaN;
+    const perLayer: number[] = [];
+    for (let l = 0; l < s.L; l++) {
+      let m = 0;
+      for (let h = 0; h < s.H; h++) m += perHead[l * s.H + h];
+      perLayer.push(m / s.H);
+    }
+    return {
+      perHead: tensor(perHead, [s.L, s.H]),
+      perLayer,
+      perImage: this.perImage ? tensor(Float32Array.from(this.perImage), [this.n, s.L, s.H]) : null,
+      nullRows: tensor(Float32Array.from(nulls), [s.L, s.H]),
+      images: this.n,
+      grid: { gh: s.gh, gw: s.gw, prefix: s.prefix },
+    };
+  }
+}

@@ -1,0 +1,157 @@
+import type { AttentionView, RowStats } from './view.js';
+
+/** Which rows a CLS-map kernel averages (SPEC 1). */
+export type ClsVariant = 'cls' | 'spatial' | 'spatialPure';
+
+/**
+ * Adds, per head, the rows averaged by `variant` into `map [H·N]`, their prefix mass into
+ * `prefix [H]` and how many rows were added into `count [H]` (null rows of `spatialPure`
+ * are not added). Validates every row it reads.
+ */
+export function clsKernel(
+  v: AttentionView,
+  variant: ClsVariant,
+  map: Float64Array,
+  prefix: Float64Array,
+  count: Float64Array,
+  st: RowStats,
+): void {
+  const { data, off, B, H, T, P, N } = v;
+  const q0 = variant === 'cls' ? 0 : P;
+  const q1 = variant === 'cls' ? 1 : T;
+  const pure = variant === 'spatialPure';
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++) {
+      const m0 = h * N;
+      let added = 0;
+      let pm = 0;
+      for (let q = q0; q < q1; q++) {
+        const row = off + ((b * H + h) * T + q) * T;
+        let sp = 0;
+        for (let k = 0; k < P; k++) sp += data[row + k];
+        let ss = 0;
+        const s0 = row + P;
+        for (let k = 0; k < N; k++) ss += data[s0 + k];
+        const tot = sp + ss;
+        if (!Number.isFinite(tot)) st.fail(v, b, h, q);
+        const dev = Math.abs(tot - 1);
+        if (dev > st.worst) st.note(dev, b, h, q);
+        if (pure) {
+          if (ss === 0) continue;
+          const inv = 1 / ss;
+          for (let k = 0; k < N; k++) map[m0 + k] += data[s0 + k] * inv;
+        } else {
+          for (let k = 0; k < N; k++) map[m0 + k] += data[s0 + k];
+        }
+        pm += sp;
+        added++;
+      }
+      prefix[h] += pm;
+      count[h] += added;
+    }
+}
+
+/** Everything one pass over the spatial rows of a layer yields (SPEC 2 and 4). */
+export interface SpatialPass {
+  /** Per head, the sum over images and non-null queries of the aligned rows of `S`, `[H·W]`. */
+  sums: Float64Array;
+  /** Non-null (image, query) pairs per head `[H]`. */
+  nonNull: Float64Array;
+  /** Non-null images per head and query position `[H·N]` (for coverage). */
+  qcount: Float64Array;
+  /** Attention distance per image and head `[B·H]`; NaN where every query is null. */
+  dist: Float64Array;
+}
+
+/**
+ * The fused AAAM + distance kernel: for every image and head, every non-null spatial query
+ * `(i,j)` adds its renormalised spatial row into a `(2gh−1)×(2gw−1)` window at top-left corner
+ * `(gh−1−i, gw−1−j)` (SPEC 2). Because `d(q,k)` depends only on the offset `k − q`, the
+ * image's attention distance (SPEC 4) is that window dotted with the offset-distance table
+ * `dtab`, divided by the non-null count — so distance costs no second pass. Validates every
+ * spatial row it reads.
+ */
+export function spatialKernel(v: AttentionView, dtab: Float64Array, st: RowStats): SpatialPass {
+  const { data, off, B, H, T, P, gh, gw, N } = v;
+  const Ww = 2 * gw - 1;
+  const W = (2 * gh - 1) * Ww;
+  const sums = new Float64Array(H * W);
+  const nonNull = new Float64Array(H);
+  const qcount = new Float64Array(H * N);
+  const dist = new Float64Array(B * H);
+  const win = new Float64Array(W);
+  // Window offset of each query's top-left corner, computed once.
+  const corner = new Int32Array(N);
+  for (let q = 0; q < N; q++) {
+    const i = (q / gw) | 0;
+    corner[q] = (gh - 1 - i) * Ww + (gw - 1 - (q - i * gw));
+  }
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++) {
+      win.fill(0);
+      let cnt = 0;
+      const base = off + (b * H + h) * T * T;
+      for (let q = 0; q < N; q++) {
+        const row = base + (P + q) * T;
+        let sp = 0;
+        for (let k = 0; k < P; k++) sp += data[row + k];
+        const s0 = row + P;
+        let ss = 0;
+        for (let k = 0; k < N; k++) ss += data[s0 + k];
+        const tot = sp + ss;
+        if (!Number.isFinite(tot)) st.fail(v, b, h, P + q);
+        const dev = tot > 1 ? tot - 1 : 1 - tot;
+        if (dev > st.worst) st.note(dev, b, h, P + q);
+        if (ss === 0) continue; // null row: skipped and counted (SPEC conventions)
+        cnt++;
+        qcount[h * N + q]++;
+        const inv = 1 / ss;
+        let w = corner[q];
+        let a = s0;
+        for (let r = 0; r < gh; r++, w += Ww, a += gw) {
+          for (let c = 0; c < gw; c++) win[w + c] += data[a + c] * inv;
+        }
+      }
+      nonNull[h] += cnt;
+      let d = 0;
+      const sh = h * W;
+      for (let x = 0; x < W; x++) {
+        const y = win[x];
+        sums[sh + x] += y;
+        d += y * dtab[x];
+      }
+      dist[b * H + h] = cnt > 0 ? d / cnt : NaN;
+    }
+  return { sums, nonNull, qcount, dist };
+}
+
+/**
+ * Per image and head, the saliency map of SPEC 5 — the CLS row `A[0,P:]` (`source: 'cls'`)
+ * or the sum of the spatial rows `A[q,P:]` (`'spatial'`) — into `maps [B·H·N]`.
+ */
+export function saliencyMapKernel(v: AttentionView, source: 'cls' | 'spatial', maps: Float64Array, st: RowStats): void {
+  const { data, off, B, H, T, P, N } = v;
+  const q0 = source === 'cls' ? 0 : P;
+  const q1 = source === 'cls' ? 1 : T;
+  maps.fill(0);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++) {
+      const m0 = (b * H + h) * N;
+      for (let q = q0; q < q1; q++) {
+        const row = off + ((b * H + h) * T + q) * T;
+        let sp = 0;
+        for (let k = 0; k < P; k++) sp += data[row + k];
+        const s0 = row + P;
+        let ss = 0;
+        for (let k = 0; k < N; k++) {
+          const x = data[s0 + k];
+          ss += x;
+          maps[m0 + k] += x;
+        }
+        const tot = sp + ss;
+        if (!Number.isFinite(tot)) st.fail(v, b, h, q);
+        const dev = Math.abs(tot - 1);
+        if (dev > st.worst) st.note(dev, b, h, q);
+      }
+    }
+}

@@ -1,0 +1,31 @@
+import { CommanderError } from 'commander';
+import { defaultWriteErr } from './output.js';
+import { createProgram, type ProgramOutput } from './program.js';
+
+/**
+ * Run `vit` with `argv` (without the node and script entries) and return the exit code instead of
+ * exiting: 0 on success, 1 on an error (one line on stderr), commander's code on a usage error.
+ * @param argv e.g. `['inspect', 'vit.onnx', '--json']`.
+ * @param output where to write; defaults to stdout/stderr.
+ * @returns the exit code.
+ * @example process.exitCode = await runCli(process.argv.slice(2));
+ */
+export async function runCli(argv: readonly string[], output: ProgramOutput = {}): Promise<number> {
+  const writeErr = output.writeErr ?? defaultWriteErr;
+  const program = createProgram({ ...output, writeErr }).exitOverride();
+  for (const c of program.commands) c.exitOverride();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode; // commander already printed its message
+    const verb = argv.find((a) => !a.startsWith('-')) ?? '';
+    writeErr(`vit${verb ? ` ${verb}` : ''}: ${oneLine(e)}\n`);
+    return 1;
+  }
+}
+
+function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0];
+}

@@ -1,0 +1,18 @@
+import { expect, it } from 'vitest';
+
+it('exports exactly the public API', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toEqual([
+    'FeatureCollector',
+    'MinibatchCKA',
+    'ari',
+    'cka',
+    'gaussianLike',
+    'kmeans',
+    'maskFeatures',
+    'maskPool',
+    'minibatchCKA',
+    'nmi',
+    'purity',
+    'residualCKA',
+  ]);
+});

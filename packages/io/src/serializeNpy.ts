@@ -1,0 +1,55 @@
+import { encodeElements } from './codec.js';
+import { contiguous } from './contiguous.js';
+import { dtypeOf } from './assert.js';
+import { isDType, DTYPES } from './dtype.js';
+import { VitValueError } from './errors.js';
+import { dtypeToDescr } from './npyHeader.js';
+import type { DType, Tensor, TypedArray } from './tensor.js';
+
+/** Options of {@link serializeNpy}. */
+export interface SerializeNpyOptions {
+  /** Element type to store, cast from the tensor's like numpy's `astype` (e.g. `'float16'`, or `'bool'` for a 0/1 `Uint8Array`). @default the tensor's own type */
+  dtype?: DType;
+  /** Format version. 1.0 unless the header needs more than 65535 bytes (then 2.0). @default 1 */
+  version?: 1 | 2 | 3;
+}
+
+/**
+ * Serialise a tensor as a numpy `.npy` file: little-endian, C order, header padded so the
+ * data starts at a multiple of 64 bytes. Strided views are written in their logical C order.
+ * @param t Any tensor over a typed array, 0-d and empty included.
+ * @param options Element type and format version.
+ * @returns The complete file contents.
+ * @throws VitValueError when `t` is not a typed-array tensor, or `dtype` is unknown.
+ * @example await atomicWrite('x.npy', serializeNpy(x, { dtype: 'float16' }))
+ */
+export function serializeNpy(t: Tensor<TypedArray>, options: SerializeNpyOptions = {}): Uint8Array<ArrayBuffer> {
+  if (!t || typeof t !== 'object' || !Array.isArray(t.shape) || !ArrayBuffer.isView(t.data)) {
+    throw new VitValueError(`\`t\` of serializeNpy must be an ndarray tensor over a typed array. Got ${t === null ? 'null' : typeof t}.`);
+  }
+  const own = dtypeOf(t);
+  const dtype = options.dtype ?? own;
+  if (!dtype || !isDType(dtype)) {
+    throw new VitValueError(`\`options.dtype\` of serializeNpy must be one of ${DTYPES.join(', ')}. Got ${String(dtype)}.`);
+  }
+  const shape = t.shape;
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  const dict = `{'descr': '${dtypeToDescr(dtype)}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  let version = options.version ?? 1;
+  if (version === 1 && dict.length + 11 > 65535) version = 2;
+  if (![1, 2, 3].includes(version)) {
+    throw new VitValueError(`\`options.version\` of serializeNpy must be 1, 2 or 3. Got ${String(options.version)}.`);
+  }
+  const pre = version === 1 ? 10 : 12;
+  const total = Math.ceil((pre + dict.length + 1) / 64) * 64;
+  const header = dict + ' '.repeat(total - pre - dict.length - 1) + '\n';
+  const data = encodeElements(contiguous(t).data, dtype, () => '`t` of serializeNpy');
+  const out = new Uint8Array(total + data.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0]);
+  const dv = new DataView(out.buffer);
+  if (version === 1) dv.setUint16(8, header.length, true);
+  else dv.setUint32(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[pre + i] = header.charCodeAt(i); // ASCII only
+  out.set(data, total);
+  return out;
+}

@@ -1,0 +1,74 @@
+/**
+ * The builder's small, documented PRNG. Every parameter gets its own stream, seeded from the
+ * user's seed and the parameter's name, so a tensor's values depend only on (seed, name, shape):
+ *
+ * - name hash: 32-bit FNV-1a over the UTF-16 code units;
+ * - stream seed: four words of splitmix32 started at `hash ^ seedLow ^ rotl(seedHigh, 16)`;
+ * - stream: xoshiro128** (Blackman & Vigna), uniform `u = ((x >>> 8) + 0.5) / 2^24` in (0, 1);
+ * - normals: Box–Muller, both values of each pair used.
+ * Internal.
+ */
+export class Prng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private spare: number | undefined;
+
+  constructor(seed: number, name: string) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < name.length; i++) {
+      h ^= name.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+    const lo = seed >>> 0;
+    const hi = Math.floor(seed / 2 ** 32) >>> 0;
+    let x = (h ^ lo ^ ((hi << 16) | (hi >>> 16))) >>> 0;
+    const next = () => {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+  }
+
+  /** Next 32-bit unsigned integer (xoshiro128**). */
+  uint32(): number {
+    const r = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return r;
+  }
+
+  /** Uniform in the open interval (0, 1). */
+  uniform(): number {
+    return ((this.uint32() >>> 8) + 0.5) / 16777216;
+  }
+
+  /** Standard normal (Box–Muller). */
+  normal(): number {
+    if (this.spare !== undefined) {
+      const s = this.spare;
+      this.spare = undefined;
+      return s;
+    }
+    const r = Math.sqrt(-2 * Math.log(this.uniform()));
+    const a = 2 * Math.PI * this.uniform();
+    this.spare = r * Math.sin(a);
+    return r * Math.cos(a);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}

@@ -1,0 +1,32 @@
+import { expect, it } from 'vitest';
+
+// Every public name of @vit/runtime, written out: an API change shows up in review.
+// Helpers adding exports add their names here (sorted).
+it('exports exactly the public API', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toEqual([
+    'AttributeType',
+    'DataType',
+    'TAP_NAMES',
+    'ViTSession',
+    'VitModelError',
+    'attr',
+    'canonicalTaps',
+    'centerCrop',
+    'decodeModel',
+    'denseFeatures',
+    'encodeModel',
+    'inspectModel',
+    'instrumentModel',
+    'int64Tensor',
+    'model',
+    'node',
+    'normalizationPresets',
+    'ortBackend',
+    'preprocess',
+    'preprocessBatch',
+    'resizeBicubic',
+    'tensorProto',
+    'tileOffsets',
+    'valueInfo',
+  ]);
+});

@@ -1,0 +1,60 @@
+/** The taps a block can expose (SPEC "Taps"). */
+export type TapName = 'attention' | 'block' | 'attnIn' | 'mlpIn' | 'attnSkip' | 'attnBranch' | 'mlpSkip' | 'mlpBranch';
+
+/** Every tap name, in a fixed order. */
+export const TAP_NAMES: readonly TapName[] = ['attention', 'block', 'attnIn', 'mlpIn', 'attnSkip', 'attnBranch', 'mlpSkip', 'mlpBranch'];
+
+/**
+ * How a tapped tensor is laid out in the graph:
+ * `BHTT` `[B,H,T,T]`; `BH_TT` `[B·H,T,T]` (`nn.MultiheadAttention`); `BTD` `[B,T,D]`;
+ * `TBD` `[T,B,D]` (sequence-first, CLIP-style); `BT_D` `[B·T,D]`.
+ */
+export type TensorLayout = 'BHTT' | 'BH_TT' | 'BTD' | 'TBD' | 'BT_D';
+
+/** One tensor found for a tap of one block. */
+export interface TapTensor {
+  /** The tensor's name in the graph (names are reported, never relied on). */
+  name: string;
+  /** Its layout in the graph; taps are always returned canonical (`[B,H,T,T]` / `[B,T,D]`). */
+  layout: TensorLayout;
+}
+
+/** What {@link inspectModel} learned about a ViT graph. */
+export interface ModelInfo {
+  /** Number of blocks `L`. */
+  layers: number;
+  /** Attention heads `H`. */
+  heads: number;
+  /** Width `D`. */
+  dim: number;
+  /** Tokens `T = P + gh·gw`. */
+  tokens: number;
+  /** Prefix tokens `P` (CLS + registers; 0 without CLS). */
+  prefixTokens: number;
+  /** Token grid `[gh, gw]`. */
+  grid: [number, number];
+  /** Patch size in pixels (from the patch-embedding Conv's kernel and stride). */
+  patch: number;
+  /** Input size `[h, w]` in pixels. */
+  imageSize: [number, number];
+  /** The pixel input: name, static batch size (`null` when the batch axis is dynamic), channels. */
+  input: { name: string; batch: number | null; channels: number };
+  /** Whether attention was fused into one op (such graphs are refused, so always `false` here). */
+  fused: false;
+  /** How the LayerNorms feeding the branches are expressed in the graph. */
+  norm: 'LayerNormalization' | 'decomposed' | 'other';
+  /** Tensors found for each tap, one per block (index `l−1` for block `l`). */
+  tensors: Record<TapName, TapTensor[]>;
+}
+
+/** One graph output added by {@link instrumentModel}. */
+export interface TapOutput {
+  /** Which tap. */
+  tap: TapName;
+  /** 1-based block number. */
+  layer: number;
+  /** The graph output's name. */
+  name: string;
+  /** Its layout in the graph. */
+  layout: TensorLayout;
+}

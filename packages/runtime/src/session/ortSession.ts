@@ -1,0 +1,54 @@
+import * as ort from 'onnxruntime-node';
+import { VitValueError } from '@vit/io';
+import type { RawTensor } from '../instrument/canonicalTaps.js';
+
+/** Where inference runs. */
+export type Device = 'cpu' | 'cuda';
+
+/** Options for an onnxruntime session. */
+export interface OrtSessionOptions {
+  /** Threads inside one operator. */
+  intraOpThreads: number;
+  /** Execution device. */
+  device: Device;
+}
+
+/**
+ * An onnxruntime-node session for `bytes`; `cuda` fails with one clear line when the CUDA
+ * execution provider is not installed (onnxruntime-node ships CPU binaries only by default).
+ */
+export async function createOrtSession(bytes: Uint8Array, o: OrtSessionOptions): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: o.intraOpThreads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    executionProviders: o.device === 'cuda' ? ['cuda'] : ['cpu'],
+  };
+  try {
+    return await ort.InferenceSession.create(bytes, options);
+  } catch (cause) {
+    if (o.device === 'cuda') {
+      throw new VitValueError(
+        `\`device\` 'cuda' of ViTSession.create is not available: onnxruntime-node could not start its CUDA execution provider (${firstLine(cause)}). Install onnxruntime-node's CUDA binaries (ONNXRUNTIME_NODE_INSTALL_CUDA=v12 npm rebuild onnxruntime-node, with CUDA 12 + cuDNN 9) or use device: 'cpu'.`,
+        { code: 'VIT_DEVICE_UNAVAILABLE', cause },
+      );
+    }
+    throw cause;
+  }
+}
+
+/** One run; every graph output is fetched (onnxruntime-node 1.23 mislabels the results of a fetch subset). */
+export async function runSession(session: ort.InferenceSession, inputName: string, data: Float32Array, dims: readonly number[]): Promise<Record<string, RawTensor>> {
+  const out = await session.run({ [inputName]: new ort.Tensor('float32', data, dims) });
+  const result: Record<string, RawTensor> = {};
+  for (const [name, t] of Object.entries(out)) {
+    if (t.type !== 'float32') continue;
+    result[name] = { data: t.data as Float32Array, dims: t.dims.map(Number) };
+  }
+  return result;
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0];
+}

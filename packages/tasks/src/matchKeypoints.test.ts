@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { tensor } from '@vit/io';
+import { keypointsPerLayer } from './keypointsPerLayer.js';
+import { matchKeypoints } from './matchKeypoints.js';
+import type { Keypoint } from './matchKeypoints.js';
+import { pck } from './pck.js';
+import { pckPerCategory } from './pckPerCategory.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
+}
+
+const feats = (r: () => number, h: number, w: number, D: number) => Array.from({ length: h * w * D }, () => r() - 0.5);
+
+/** The definition, materialised: normalise tokens, upsample every map to S×S, cosine, argmax. */
+function slowMatch(src: number[], tgt: number[], h: number, w: number, D: number, kps: Keypoint[], S: number): [number, number][] {
+  const norm = (f: number[]) => {
+    const out = f.slice();
+    for (let t = 0; t < h * w; t++) {
+      const n = Math.hypot(...f.slice(t * D, t * D + D));
+      for (let d = 0; d < D; d++) out[t * D + d] = f[t * D + d] / n;
+    }
+    return out;
+  };
+  const up = (f: number[]) => {
+    const out: number[][] = [];
+    const src1 = (p: number, n: number) => {
+      const s = Math.max(0, ((p + 0.5) * n) / S - 0.5);
+      const a = Math.min(Math.floor(s), n - 1);
+      return [a, Math.min(a + 1, n - 1), s - a];
+    };
+    for (let y = 0; y < S; y++) {
+      for (let x = 0; x < S; x++) {
+        const [y0, y1, fy] = src1(y, h);
+        const [x0, x1, fx] = src1(x, w);
+        const v: number[] = [];
+        for (let d = 0; d < D; d++) {
+          const g = (i: number, j: number) => f[(i * w + j) * D + d];
+          v.push((1 - fy) * ((1 - fx) * g(y0, x0) + fx * g(y0, x1)) + fy * ((1 - fx) * g(y1, x0) + fx * g(y1, x1)));
+        }
+        out.push(v);
+      }
+    }
+    return out;
+  };
+  const us = up(norm(src));
+  const ut = up(norm(tgt)).map((v) => {
+    const n = Math.hypot(...v);
+    return v.map((z) => z / n);
+  });
+  return kps.map(([x, y]) => {
+    const v = us[Math.round(y) * S + Math.round(x)];
+    let best = -Infinity;
+    let arg = 0;
+    ut.forEach((t, p) => {
+      const s = t.reduce((a, z, d) => a + z * v[d], 0);
+      if (s > best) {
+        best = s;
+        arg = p;
+      }
+    });
+    return [arg % S, Math.floor(arg / S)];
+  });
+}
+
+describe('matchKeypoints', () => {
+  it('equals the materialised definition (normalise, upsample, cosine, argmax) on random features', async () => {
+    const r = rng(21);
+    const h = 4;
+    const w = 5;
+    const D = 6;
+    const S = 24;
+    const src = feats(r, h, w, D);
+    const tgt = feats(r, h, w, D);
+    const kps: Keypoint[] = [[0, 0], [23, 23], [7.4, 11.6], [12, 3], [19, 20], [2, 22]];
+    const got = await matchKeypoints(tensor(new Float32Array(src), [h, w, D]), tensor(new Float32Array(tgt), [h, w, D]), kps, S);
+    expect(got).toEqual(slowMatch(src, tgt, h, w, D, kps, S));
+  });
+
+  it('recovers a planted shift of one token (8 px)', async () => {
+    const r = rng(4);
+    const h = 6;
+    const w = 6;
+    const D = 16;
+    const S = 48;
+    const src = feats(r, h, w, D);
+    // target token (i, j) = source token (i, j − 1): the image content moved one token right
+    const tgt = new Float32Array(h * w * D);
+    for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) for (let d = 0; d < D; d++) tgt[(i * w + j) * D + d] = src[(i * w + Math.max(0, j - 1)) * D + d];
+    const kps: Keypoint[] = [[12, 12], [20, 30], [25, 17], [30, 40]];
+    const got = await matchKeypoints(tensor(new Float32Array(src), [h, w, D]), tensor(tgt, [h, w, D]), kps, S);
+    expect(got).toEqual(kps.map(([x, y]) => [x + 8, y]));
+  });
+
+  it('rejects keypoints outside the image, naming the keypoint', async () => {
+    const f = tensor(new Float32Array(2 * 2 * 3).fill(1), [2, 2, 3]);
+    await expect(matchKeypoints(f, f, [[1, 1], [16, 3]], 16)).rejects.toThrow(
+      /`srcKps\[1\]` of matchKeypoints must be an \[x, y\] inside the 16×16 image \(\[0, 16\) on each axis\)\. Got \[16,3\]\./,
+    );
+    await expect(matchKeypoints(f, f, [[-0.5, 1]], 16)).rejects.toThrow(/`srcKps\[0\]`/);
+    await expect(matchKeypoints(f, tensor(new Float32Array(8), [2, 2, 2]), [[1, 1]], 16)).rejects.toThrow(/`tgt` of matchKeypoints must have shape \[h,w,3\]/);
+  });
+});
+
+describe('pck', () => {
+  it('counts errors within α · bbox (by hand)', () => {
+    // errors 2 and 10 with bbox 100: α=0.1 → ≤10 both; α=0.05 → ≤5 one; α=0.01 → ≤1 none
+    expect(pck([[10, 10], [50, 50]], [[12, 10], [40, 50]], 100)).toEqual({ '0.1': 1, '0.05': 0.5, '0.01': 0 });
+    // error 5 = 3-4-5 triangle
+    expect(pck([[3, 4]], [[0, 0]], 50, [0.1, 0.09])).toEqual({ '0.1': 1, '0.09': 0 });
+    expect(() => pck([[0, 0]], [], 10)).toThrow(/`pred` of pck must have one keypoint per true keypoint \(0\)\. Got 1/);
+    expect(() => pck([[0, 0]], [[0, 0]], 0)).toThrow(/`bboxSize` of pck/);
+  });
+});
+
+describe('pckPerCategory', () => {
+  it('pools keypoints per category, then averages categories (by hand)', () => {
+    const res = pckPerCategory(
+      [
+        { category: 'dog', pred: [[0, 0], [0, 0]], gt: [[0, 0], [9, 0]], bboxSize: 50 }, // errors 0, 9 → α=.1 (≤5): 1/2
+        { category: 'cat', pred: [[0, 0]], gt: [[0, 3]], bboxSize: 50 }, // error 3 → 1/1
+        { category: 'dog', pred: [[0, 0], [0, 0]], gt: [[1, 0], [0, 1]], bboxSize: 50 }, // errors 1, 1 → 2/2
+      ],
+      { alphas: [0.1] },
+    );
+    expect(res.categories).toEqual(['cat', 'dog']);
+    expect(res.perCategory).toEqual({ cat: { '0.1': 1 }, dog: { '0.1': 0.75 } });
+    expect(res.keypoints).toEqual({ cat: 1, dog: 4 });
+    expect(res.mean['0.1']).toBeDeepCloseTo(0.875, 1e-12); // not the pooled 4/5
+    expect(() => pckPerCategory([{ category: 'x', pred: [[0, 0]], gt: [[0, 0], [1, 1]], bboxSize: 5 }])).toThrow(/\(pairs\[0\]\)/);
+  });
+});
+
+describe('keypointsPerLayer', () => {
+  it('scores every layer from one pass, equal to matchKeypoints + pckPerCategory per layer', async () => {
+    const r = rng(8);
+    const h = 4;
+    const w = 4;
+    const D = 5;
+    const S = 16;
+    const mk = () => tensor(new Float32Array(feats(r, h, w, D)), [h, w, D]);
+    const pairs = ['b', 'a', 'b'].map((category) => ({
+      category,
+      src: [mk(), mk()],
+      tgt: [mk(), mk()],
+      srcKps: [[3, 4], [10, 12], [15, 0]] as Keypoint[],
+      tgtKps: [[4, 4], [9, 12], [14, 1]] as Keypoint[],
+      bboxSize: 40,
+    }));
+    const res = await keypointsPerLayer(pairs, S, { alphas: [0.1, 0.05] });
+    for (let l = 0; l < 2; l++) {
+      const preds = [];
+      for (const p of pairs) preds.push({ category: p.category, pred: await matchKeypoints(p.src[l], p.tgt[l], p.srcKps, S), gt: p.tgtKps, bboxSize: p.bboxSize });
+      const want = pckPerCategory(preds, { alphas: [0.1, 0.05] });
+      expect(res[l].layer).toBe(l + 1);
+      expect(res[l].perCategory).toEqual(want.perCategory);
+      expect(res[l].mean).toEqual(want.mean);
+    }
+    await expect(keypointsPerLayer([{ ...pairs[0], srcKps: [[3, 99]] as Keypoint[], tgtKps: [[1, 1]] as Keypoint[] }], S)).rejects.toThrow(/`pairs\[0\]\.srcKps\[0\]` of keypointsPerLayer must be an \[x, y\] inside the 16×16 image/);
+  });
+});
