@@ -12,6 +12,7 @@ import { tensor } from '@vit/io';
 import {
   AAAMAccumulator,
   AttentionDistanceAccumulator,
+  AttentionSuiteAccumulator,
   AverageCLSAccumulator,
   SaliencyIoUAccumulator,
   alignedAttention,
@@ -84,20 +85,27 @@ const parts = {
 };
 for (const [name, fn] of Object.entries(parts)) console.log(`  ${name.padEnd(34)} ${time(fn).toFixed(1).padStart(8)} ms`);
 
-// The whole suite, as a study runs it: four accumulators over the batch, then offsets and taxonomy.
+// The four accumulators run one by one (each reads the attention itself).
+function separate() {
+  new AverageCLSAccumulator().update(batch).result();
+  new AAAMAccumulator().update(batch).result();
+  new AttentionDistanceAccumulator().update(batch).result();
+  new SaliencyIoUAccumulator({ source: 'cls' }).update(batch).result();
+}
+console.log(`  ${'four accumulators, one by one'.padEnd(48)} ${time(separate).toFixed(1).padStart(8)} ms`);
+
+// The whole suite, as a study runs it: one AttentionSuiteAccumulator (CLS maps, AAAM, distance,
+// saliency IoU sharing one pass per layer), then offsets of every layer and the head taxonomy.
 function suite() {
-  const cls = new AverageCLSAccumulator().update(batch);
-  const aaam = new AAAMAccumulator().update(batch);
-  const dist = new AttentionDistanceAccumulator().update(batch);
-  const sal = new SaliencyIoUAccumulator({ source: 'cls' }).update(batch);
-  const a = aaam.result().aaam;
+  const s = new AttentionSuiteAccumulator({ saliency: { source: 'cls' } }).update(batch);
+  const r = s.result();
+  const a = r.aaam.aaam;
   const W = a.shape[2] * a.shape[3];
   for (let l = 0; l < L; l++) attentionOffset(tensor(a.data.subarray(l * H * W, (l + 1) * H * W), [H, a.shape[2], a.shape[3]]));
-  const classes = classifyHeads(a, dist.result().perHead);
-  return [cls.result(), sal.result(), classes];
+  return classifyHeads(a, r.distance.perHead);
 }
 const suiteMs = time(suite);
-console.log(`  ${'whole suite (accumulators + offsets + taxonomy)'.padEnd(48)} ${suiteMs.toFixed(1).padStart(8)} ms`);
+console.log(`  ${'whole suite (AttentionSuiteAccumulator + offsets + taxonomy)'.padEnd(48)} ${suiteMs.toFixed(1).padStart(8)} ms`);
 
 // The ONNX forward pass of ViT-B/16 at batch 8, same process.
 let forwardMs = NaN;
@@ -105,7 +113,9 @@ try {
   const runtime = await import('@vit/runtime');
   if (typeof runtime.buildViT !== 'function') throw new Error('@vit/runtime does not export buildViT yet (build packages/runtime with `npx tsup` once it does)');
   const ort = await import('onnxruntime-node');
-  const bytes = await runtime.buildViT({ imageSize: 224, patchSize: 16, dim: 768, depth: 12, heads: 12 });
+  // ViT-B/16 (timm vit_base_patch16_224), seeded random weights, no taps: the plain forward.
+  const config = runtime.vitPresets?.vit_base_patch16_224?.config ?? { imageSize: 224, patchSize: 16, dim: 768, depth: 12, heads: 12 };
+  const bytes = runtime.buildViT(config, undefined, { taps: [], seed: 1 });
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
   const input = session.inputNames[0];
   const pixels = new Float32Array(B * 3 * 224 * 224);

@@ -136,7 +136,7 @@ async function benchKnn() {
   await knnClassify(tensor(data.train.subarray(0, 64 * D), [64, D]), data.trainLabels.subarray(0, 64), tensor(data.test.subarray(0, 8 * D), [8, D]), { k: K, backend });
   for (let i = 0; i < REPEATS; i++) {
     const t0 = performance.now();
-    res = await knnClassify(train, data.trainLabels, test, { k: K, backend, testLabels: data.testLabels, chunkSize: 5000 });
+    res = await knnClassify(train, data.trainLabels, test, { k: K, backend, testLabels: data.testLabels });
     best = Math.min(best, (performance.now() - t0) / 1000);
   }
   await backend.dispose?.();

@@ -281,6 +281,10 @@ def make_images(out, manifest):
     Image.fromarray(smooth).save(os.path.join(d, 'subsampled420.jpg'), quality=90, subsampling=2)
     np.save(os.path.join(d, 'subsampled420.expected.npy'), np.asarray(Image.open(os.path.join(d, 'subsampled420.jpg')).convert('RGB')))
     entries.append({'file': 'images/subsampled420.jpg', 'kind': 'jpeg', 'orientation': 1, 'expected': 'images/subsampled420.expected.npy', 'shape': [16, 32, 3], 'subsampled': True})
+    # CMYK (Adobe) JPEG, as ImageNet has a few of.
+    Image.fromarray(base).convert('CMYK').save(os.path.join(d, 'cmyk.jpg'), quality=95)
+    np.save(os.path.join(d, 'cmyk.expected.npy'), np.asarray(Image.open(os.path.join(d, 'cmyk.jpg')).convert('RGB')))
+    entries.append({'file': 'images/cmyk.jpg', 'kind': 'jpeg', 'orientation': 1, 'expected': 'images/cmyk.expected.npy', 'shape': [16, 32, 3]})
     Image.fromarray(base[:, :, 0]).save(os.path.join(d, 'gray.jpg'), quality=95)
     np.save(os.path.join(d, 'gray.expected.npy'), np.asarray(Image.open(os.path.join(d, 'gray.jpg')).convert('RGB')))
     entries.append({'file': 'images/gray.jpg', 'kind': 'jpeg', 'orientation': 1, 'expected': 'images/gray.expected.npy', 'shape': [16, 32, 3]})

@@ -2,8 +2,7 @@ import { tensor, type AccumulatorJSON, type Tensor } from '@vit/io';
 import type { AttentionGrid } from './grid.js';
 import { LayeredAccumulator, type AccumulatorCheckOptions, type LayerShape, type LayeredState } from './internal/base.js';
 import { finishAligned } from './internal/finish.js';
-import { alignedKernel } from './internal/kernels.js';
-import type { AttentionView, RowStats } from './internal/view.js';
+import type { LayerCache } from './internal/cache.js';
 
 /** Options of {@link AAAMAccumulator}. */
 export interface AAAMAccumulatorOptions extends AccumulatorCheckOptions {
@@ -61,10 +60,11 @@ export class AAAMAccumulator extends LayeredAccumulator<AAAMAccumulatorOptions, 
   protected jsonOptions(): Record<string, unknown> {
     return { coverage: this.options.coverage ?? false, rowTolerance: this.options.rowTolerance ?? 1e-3 };
   }
-  protected layer(l: number, v: AttentionView, d: Record<string, Float64Array>, _img: null, _ctx: unknown, st: RowStats): void {
-    const H = v.H;
-    const W = (2 * v.gh - 1) * (2 * v.gw - 1);
-    alignedKernel(v, d.sums.subarray(l * H * W, (l + 1) * H * W), d.nonNull.subarray(l * H, (l + 1) * H), d.qcount.subarray(l * H * v.N, (l + 1) * H * v.N), st);
+  protected layer(l: number, c: LayerCache, d: Record<string, Float64Array>): void {
+    const { sums, nonNull, qcount } = c.spatial();
+    d.sums.set(sums, l * sums.length);
+    d.nonNull.set(nonNull, l * nonNull.length);
+    d.qcount.set(qcount, l * qcount.length);
   }
 
   /** The AAAMs so far. @throws VitValueError before the first update. */

@@ -1,8 +1,7 @@
 import { tensor, type AccumulatorJSON, type Tensor } from '@vit/io';
 import type { AttentionGrid } from './grid.js';
 import { LayeredAccumulator, type AccumulatorCheckOptions, type LayerShape, type LayeredState } from './internal/base.js';
-import { distanceKernel } from './internal/kernels.js';
-import { distanceTable, type AttentionView, type RowStats } from './internal/view.js';
+import type { LayerCache } from './internal/cache.js';
 
 /** Options of {@link AttentionDistanceAccumulator}. */
 export interface AttentionDistanceAccumulatorOptions extends AccumulatorCheckOptions {
@@ -38,8 +37,6 @@ export interface AttentionDistanceResult {
  * acc.result().perLayer // [0.41, 0.38, …]
  */
 export class AttentionDistanceAccumulator extends LayeredAccumulator<AttentionDistanceAccumulatorOptions, AttentionDistanceResult> {
-  private dtab: Float64Array | null = null;
-
   /** Stores the options only. */
   constructor(options: AttentionDistanceAccumulatorOptions = {}) {
     super('AttentionDistance', options);
@@ -64,11 +61,11 @@ export class AttentionDistanceAccumulator extends LayeredAccumulator<AttentionDi
   protected jsonOptions(): Record<string, unknown> {
     return { keepPerImage: this.keepsPerImage(), rowTolerance: this.options.rowTolerance ?? 1e-3 };
   }
-  protected layer(l: number, v: AttentionView, d: Record<string, Float64Array>, img: Float64Array | null, _ctx: unknown, st: RowStats): void {
+  protected layer(l: number, c: LayerCache, d: Record<string, Float64Array>, img: Float64Array | null): void {
+    const { v } = c;
     const H = v.H;
-    if (this.dtab === null || this.dtab.length !== (2 * v.gh - 1) * (2 * v.gw - 1)) this.dtab = distanceTable(v.gh, v.gw);
-    const out = new Float64Array(v.B * H);
-    distanceKernel(v, this.dtab, out, d.nulls.subarray(l * H, (l + 1) * H), st);
+    const { dist: out, nonNull } = c.spatial();
+    for (let h = 0; h < H; h++) d.nulls[l * H + h] += v.B * v.N - nonNull[h];
     for (let b = 0; b < v.B; b++)
       for (let h = 0; h < H; h++) {
         const x = out[b * H + h];

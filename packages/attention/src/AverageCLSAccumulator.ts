@@ -3,7 +3,8 @@ import type { AttentionGrid } from './grid.js';
 import { LayeredAccumulator, type AccumulatorCheckOptions, type AttentionInput, type LayerShape, type LayeredState } from './internal/base.js';
 import { clsKernel, type ClsVariant } from './internal/kernels.js';
 import { checkVariant } from './internal/options.js';
-import { requireCls, type AttentionView, type RowStats } from './internal/view.js';
+import type { LayerCache } from './internal/cache.js';
+import { requireCls } from './internal/view.js';
 
 /** Options of {@link AverageCLSAccumulator}. */
 export interface AverageCLSAccumulatorOptions extends AccumulatorCheckOptions {
@@ -67,10 +68,11 @@ export class AverageCLSAccumulator extends LayeredAccumulator<AverageCLSAccumula
     if (this.variant === 'cls') requireCls(input.grid, fn, "use variant 'spatial' or 'spatialPure'");
     return undefined;
   }
-  protected layer(l: number, v: AttentionView, d: Record<string, Float64Array>, _img: null, _ctx: unknown, st: RowStats): void {
+  protected layer(l: number, c: LayerCache, d: Record<string, Float64Array>): void {
+    const { v } = c;
     const H = v.H;
     const N = v.N;
-    clsKernel(v, this.variant, d.map.subarray(l * H * N, (l + 1) * H * N), d.prefix.subarray(l * H, (l + 1) * H), d.count.subarray(l * H, (l + 1) * H), st);
+    clsKernel(v, this.variant, d.map.subarray(l * H * N, (l + 1) * H * N), d.prefix.subarray(l * H, (l + 1) * H), d.count.subarray(l * H, (l + 1) * H), c.st);
   }
 
   /** The averages so far. @throws VitValueError before the first update. */

@@ -1,10 +1,11 @@
 import { tensor, type AccumulatorJSON, type Data, type Tensor } from '@vit/io';
 import type { AttentionGrid } from './grid.js';
 import { LayeredAccumulator, type AccumulatorCheckOptions, type AttentionInput, type LayerShape, type LayeredState } from './internal/base.js';
+import type { LayerCache } from './internal/cache.js';
 import { saliencyMapKernel } from './internal/kernels.js';
 import { checkSource } from './internal/options.js';
 import { checkMass, gtMasks, saliencyFromMaps } from './internal/saliency.js';
-import { requireCls, type AttentionView, type RowStats } from './internal/view.js';
+import { requireCls } from './internal/view.js';
 
 /** Options of {@link SaliencyIoUAccumulator}. */
 export interface SaliencyIoUAccumulatorOptions extends AccumulatorCheckOptions {
@@ -111,10 +112,14 @@ export class SaliencyIoUAccumulator extends LayeredAccumulator<SaliencyIoUAccumu
     if (this.source === 'cls') requireCls(input.grid, fn, "use source 'spatial'");
     return gtMasks((input as SaliencyBatch).gt, B, s.gh, s.gw, fn);
   }
-  protected layer(l: number, v: AttentionView, d: Record<string, Float64Array>, img: Float64Array | null, ctx: unknown, st: RowStats): void {
-    const { B, H, N } = v;
-    const maps = new Float64Array(B * H * N);
-    saliencyMapKernel(v, this.source, maps, st);
+  protected layer(l: number, c: LayerCache, d: Record<string, Float64Array>, img: Float64Array | null, ctx: unknown): void {
+    const { B, H, N } = c.v;
+    let maps: Float64Array;
+    if (this.source === 'spatial') maps = c.rawSpatialMaps();
+    else {
+      maps = new Float64Array(B * H * N);
+      saliencyMapKernel(c.v, 'cls', maps, c.st);
+    }
     const iou = new Float64Array(B * H);
     const merged = new Float64Array(B);
     const skipped = saliencyFromMaps(maps, ctx as Uint8Array, B, H, N, this.mass, iou, merged);

@@ -5,6 +5,7 @@ import { AAAMAccumulator } from './AAAMAccumulator.js';
 import { AttentionDistanceAccumulator } from './AttentionDistanceAccumulator.js';
 import { AverageCLSAccumulator } from './AverageCLSAccumulator.js';
 import { SaliencyIoUAccumulator, type SaliencyBatch } from './SaliencyIoUAccumulator.js';
+import { AttentionSuiteAccumulator } from './AttentionSuiteAccumulator.js';
 import { alignedAttention } from './alignedAttention.js';
 import { attentionDistance } from './attentionDistance.js';
 import { clsAttention } from './clsAttention.js';
@@ -214,5 +215,68 @@ describe('attention accumulators: input forms and bad input', () => {
     expect(() => new AAAMAccumulator().update({ attention: [], grid })).toThrow(/`attention` of AAAM.update must be a non-empty array/);
     expect(() => AAAMAccumulator.fromJSON({ ...acc.toJSON(), version: 2 })).toThrow('`json` of AAAM.fromJSON has state version 2; this version reads 1.');
     expect(() => new AAAMAccumulator().result()).toThrow('AAAM.result() needs at least one update() first.');
+  });
+});
+
+describeAccumulator('AttentionSuiteAccumulator', {
+  make: () => new AttentionSuiteAccumulator({ cls: { variant: 'spatial' }, aaam: { coverage: true }, saliency: { source: 'spatial' } }),
+  fromJSON: (j) => AttentionSuiteAccumulator.fromJSON(j as never),
+  batches: sBatches,
+  badBatch: () => ({ ...badBatch(), gt: tensor(new Uint8Array(24), [2, 4, 3]) }),
+  numbers: (r) => [
+    ...nums(r.cls!.maps, r.cls!.prefixMass, r.aaam!.aaam, r.aaam!.nullRows, r.distance!.perHead, r.saliency!.perHead),
+    ...r.saliency!.layers.flatMap((x) => [x.oracle, x.merged]),
+  ],
+});
+
+describe('AttentionSuiteAccumulator', () => {
+  it('gives exactly what the separate accumulators give', () => {
+    const sb = sBatches();
+    for (const [clsVariant, source] of [
+      ['cls', 'cls'],
+      ['spatial', 'spatial'],
+      ['spatialPure', 'cls'],
+    ] as const) {
+      const suite = new AttentionSuiteAccumulator({ cls: { variant: clsVariant }, saliency: { source } });
+      const cls = new AverageCLSAccumulator({ variant: clsVariant });
+      const aaam = new AAAMAccumulator();
+      const dist = new AttentionDistanceAccumulator();
+      const sal = new SaliencyIoUAccumulator({ source });
+      for (const b of sb) {
+        suite.update(b);
+        cls.update(b);
+        aaam.update(b);
+        dist.update(b);
+        sal.update(b);
+      }
+      const r = suite.result();
+      expect(suite.seen).toBe(8);
+      expect(nums(r.cls!.maps, r.cls!.prefixMass)).toBeDeepCloseTo(nums(cls.result().maps, cls.result().prefixMass), 0);
+      expect(nums(r.aaam!.aaam, r.aaam!.nonNull)).toBeDeepCloseTo(nums(aaam.result().aaam, aaam.result().nonNull), 0);
+      expect(nums(r.distance!.perHead, r.distance!.perLayer)).toBeDeepCloseTo(nums(dist.result().perHead, dist.result().perLayer), 0);
+      expect(r.saliency!.layers).toEqual(sal.result().layers);
+    }
+  });
+
+  it('runs only the analyses that are on, and checks everything before changing state', () => {
+    const suite = new AttentionSuiteAccumulator({ cls: false, distance: false });
+    const b = batch(2, 1);
+    suite.update(b);
+    expect(suite.result().cls).toBeNull();
+    expect(suite.result().distance).toBeNull();
+    expect(suite.result().saliency).toBeNull();
+    const full = new AttentionSuiteAccumulator({ saliency: {} });
+    full.update({ ...b, gt: gt(2, 1) });
+    const before = JSON.stringify(full.toJSON());
+    const bad = batch(2, 2);
+    bad.attention[1].set(0, 0, 0, 3, NaN); // in a CLS row, which the spatial pass does not read
+    expect(() => full.update({ ...bad, gt: gt(2, 2) })).toThrow(/`attention` of AttentionSuite.update contains NaN in layer 2, head 1 \(image 1, query row 1\)/);
+    expect(() => full.update({ ...batch(2, 3), gt: tensor(new Uint8Array(5), [5]) })).toThrow(/`gt` of AttentionSuite.update must have shape/);
+    expect(() => full.update(batch(2, 3))).toThrow('`gt` of AttentionSuite.update is required while saliency is on: token masks [B,gh,gw].');
+    expect(JSON.stringify(full.toJSON())).toBe(before);
+    const g0 = { gh: 2, gw: 2, prefix: 0 };
+    expect(() => new AttentionSuiteAccumulator().update({ attention: [randomAttention(1, 1, g0, 1)], grid: g0 })).toThrow(/turn the CLS analyses off/);
+    expect(new AttentionSuiteAccumulator({ cls: false }).update({ attention: [randomAttention(1, 1, g0, 1)], grid: g0 }).seen).toBe(1);
+    expect(() => new AttentionSuiteAccumulator({ cls: false, aaam: false, distance: false })).toThrow(/at least one analysis on/);
   });
 });

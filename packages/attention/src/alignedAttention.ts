@@ -1,6 +1,7 @@
 import { tensor, type Tensor } from '@vit/io';
 import type { AttentionCheckOptions, AttentionGrid } from './grid.js';
-import { alignedKernel } from './internal/kernels.js';
+import { cachedDistanceTable } from './internal/cache.js';
+import { spatialKernel } from './internal/kernels.js';
 import { finishAligned } from './internal/finish.js';
 import { RowStats, attentionView } from './internal/view.js';
 
@@ -38,11 +39,7 @@ export function alignedAttention(att: Tensor, grid: AttentionGrid, options: Alig
   const fn = 'alignedAttention';
   const v = attentionView(att, grid, fn);
   const st = new RowStats(fn, 'att', options);
-  const W = (2 * v.gh - 1) * (2 * v.gw - 1);
-  const sums = new Float64Array(v.H * W);
-  const nonNull = new Float64Array(v.H);
-  const qcount = options.coverage ? new Float64Array(v.H * v.N) : null;
-  alignedKernel(v, sums, nonNull, qcount, st);
+  const { sums, nonNull, qcount } = spatialKernel(v, cachedDistanceTable(v.gh, v.gw), st);
   st.flush();
-  return tensor(finishAligned(sums, nonNull, qcount, v.H, v.gh, v.gw), [v.H, 2 * v.gh - 1, 2 * v.gw - 1]);
+  return tensor(finishAligned(sums, nonNull, options.coverage ? qcount : null, v.H, v.gh, v.gw), [v.H, 2 * v.gh - 1, 2 * v.gw - 1]);
 }

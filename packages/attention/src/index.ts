@@ -13,10 +13,12 @@ export { AverageCLSAccumulator } from './AverageCLSAccumulator.js';
 export { AAAMAccumulator } from './AAAMAccumulator.js';
 export { AttentionDistanceAccumulator } from './AttentionDistanceAccumulator.js';
 export { SaliencyIoUAccumulator } from './SaliencyIoUAccumulator.js';
+export { AttentionSuiteAccumulator } from './AttentionSuiteAccumulator.js';
 
 export type { AttentionGrid, AttentionCheckOptions } from './grid.js';
 export type { ClsVariant } from './internal/kernels.js';
-export type { AttentionBatch, AttentionCapture, AttentionInput, AccumulatorCheckOptions, LayerShape, LayeredState } from './internal/base.js';
+export type { AttentionBatch, AttentionCapture, AttentionInput, AccumulatorCheckOptions, LayerShape, LayeredState, ParsedBatch } from './internal/base.js';
+export type { AttentionSuiteOptions, AttentionSuiteBatch, AttentionSuiteResult } from './AttentionSuiteAccumulator.js';
 export type { ClsAttentionOptions } from './clsAttention.js';
 export type { ClsPrefixMassOptions } from './clsPrefixMass.js';
 export type { AlignedAttentionOptions } from './alignedAttention.js';

@@ -1,9 +1,11 @@
-import { writeFile, mkdir, rm } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readNpy } from '@vit/io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coco } from './coco.js';
 import { writeSyntheticCoco } from './synthetic/writeSyntheticCoco.js';
-import { discMask } from './synthetic/files.js';
+import { discMask, writeJpeg } from './synthetic/files.js';
 import { countingReader, tempDir } from './internal/testing.js';
 import { VitDatasetError } from './errors.js';
 
@@ -123,6 +125,21 @@ describe('coco', () => {
     expect((err as VitDatasetError).code).toBe('VIT_RLE_OVERFLOW');
     expect((err as Error).message).toMatch(/instances_val2017\.json \(annotation 9\): RLE counts of decodeRLE sum to 10 but size \[2,2\] holds H·W = 4 pixels/);
     await rm(bad, { recursive: true });
+  });
+
+  it('decodes every reference segmentation through the reader equal to the Python reference', async () => {
+    const cases = JSON.parse(await readFile(fileURLToPath(new URL('../fixtures/mask_cases.json', import.meta.url)), 'utf8'));
+    const ref = await readNpy(fileURLToPath(new URL('../fixtures/mask_reference.npy', import.meta.url)));
+    const r = join(dir, 'ref');
+    const { height: h, width: w } = cases;
+    await writeJpeg(join(r, 'val2017', 'ref.jpg'), h, w, 1);
+    const annotations = cases.cases.map((c: { segmentation: unknown }, i: number) => ({ id: i + 1, image_id: 1, category_id: 1, iscrowd: 0, segmentation: c.segmentation }));
+    await mkdir(join(r, 'annotations'));
+    await writeFile(join(r, 'annotations', 'instances_val2017.json'), JSON.stringify({ images: [{ id: 1, file_name: 'ref.jpg', width: w, height: h }], categories: [{ id: 1, name: 'thing' }], annotations }));
+    const ds = await coco(r);
+    const { masks } = ds.samples[0].instanceMasks();
+    expect(masks.shape).toEqual(ref.tensor.shape);
+    expect(Array.from(masks.data)).toEqual(Array.from(ref.tensor.data as Uint8Array));
   });
 
   it('checks limit', async () => {

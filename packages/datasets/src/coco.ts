@@ -7,9 +7,8 @@ import { readJson, requireDir } from './internal/fsutil.js';
 import { makeDataset, SkipLog } from './internal/dataset.js';
 import { indexCoco } from './internal/cocoIndex.js';
 import type { CocoAnnotation, CocoCategory } from './internal/cocoIndex.js';
-import { buildInstanceMasks, unionMask } from './internal/instanceMasks.js';
 import type { InstanceMasks, InstanceMasksOptions } from './internal/instanceMasks.js';
-import { segmentationToMask } from './segmentationToMask.js';
+import { cocoSample } from './internal/cocoSample.js';
 import type { Dataset, DatasetDescription, ImageReader, Sample } from './types.js';
 
 /** Options of {@link coco}. */
@@ -114,27 +113,4 @@ export async function coco(root: string, options: CocoOptions = {}): Promise<Coc
     })),
     { categories: Object.freeze(index.categories.slice()) },
   );
-}
-
-/** A lazily-loaded COCO-format sample (shared with partImageNet). */
-export function cocoSample(
-  path: string,
-  img: { id: number; fileName: string; width: number; height: number },
-  anns: readonly CocoAnnotation[],
-  file: string,
-  read: ImageReader,
-): CocoSample {
-  const { height: h, width: w } = img;
-  return {
-    id: img.id,
-    path,
-    fileName: img.fileName,
-    width: w,
-    height: h,
-    annotations: Object.freeze(anns.slice()),
-    loadImage: () => read(path),
-    mask: (a) => segmentationToMask(a.segmentation, [h, w], { file: `${file} (annotation ${a.id})` }),
-    instanceMasks: (o = {}) => buildInstanceMasks(anns, h, w, file, o),
-    crowdMask: () => unionMask(anns.filter((a) => a.iscrowd), h, w, file),
-  };
 }

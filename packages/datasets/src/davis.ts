@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Tensor } from '@vit/io';
-import { defaultImageReader, readIndexedPng } from './internal/images.js';
+import { defaultImageReader, readMaskPng } from './internal/images.js';
 import { isFile, listSorted, requireDir } from './internal/fsutil.js';
 import { makeDataset, SkipLog } from './internal/dataset.js';
 import { VitDatasetError } from './errors.js';
 import type { Dataset, DatasetDescription, ImageReader, Sample } from './types.js';
 
-/** Reads an indexed-palette PNG as its palette indices `[H,W]`. Default: `decodeIndexedPng` of `@vit/io`. */
+/** Reads an annotation PNG as `[H,W]` object ids. Default: `readLabelPng` of `@vit/io` (palette indices; gray value for gray PNGs). */
 export type MaskReader = (path: string) => Promise<Tensor<Uint8Array>>;
 
 /** Options of {@link davis}. */
@@ -18,7 +18,7 @@ export interface DavisOptions {
   resolution?: '480p' | 'Full-Resolution' | (string & {});
   /** Reads one frame. @default readImage of @vit/io */
   imageReader?: ImageReader;
-  /** Reads one annotation PNG as palette indices. @default decodeIndexedPng of @vit/io */
+  /** Reads one annotation PNG as object ids. @default readLabelPng of @vit/io */
   maskReader?: MaskReader;
 }
 
@@ -66,7 +66,7 @@ export async function davis(root: string, options: DavisOptions = {}): Promise<D
   const split = options.split ?? 'val';
   const res = options.resolution ?? '480p';
   const read = options.imageReader ?? defaultImageReader;
-  const readMask = options.maskReader ?? readIndexedPng;
+  const readMask = options.maskReader ?? readMaskPng;
   const abs = resolve(root);
   await requireDir(abs, 'DAVIS root', DAVIS_LAYOUT);
   const listFile = join(abs, 'ImageSets', '2017', `${split}.txt`);

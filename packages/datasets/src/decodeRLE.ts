@@ -3,6 +3,9 @@ import type { Tensor } from '@vit/io';
 import { decodeCompressedCounts } from './decodeCompressedCounts.js';
 import { VitDatasetError } from './errors.js';
 
+// the same ceiling @vit/io puts on decoded images: larger sizes are corrupt files, not photos
+const MAX_PIXELS = 2 ** 28;
+
 /** A COCO run-length-encoded mask: `size` is `[height, width]`; `counts` compressed or not. */
 export interface CocoRLE {
   /** `[height, width]`. */
@@ -44,6 +47,9 @@ export function decodeRLE(rle: CocoRLE, options: DecodeRLEOptions = {}): Tensor<
     throw new VitDatasetError('VIT_DATASET_FORMAT', `\`rle.counts\` of decodeRLE must be a number list or a string. Got ${brief(rle.counts)}.`, { file });
   }
   const n = h * w;
+  if (n > MAX_PIXELS) {
+    throw new VitDatasetError('VIT_DATASET_FORMAT', `\`rle.size\` of decodeRLE is [${h},${w}], more than 2^28 pixels; refusing to allocate the mask.`, { file });
+  }
   let total = 0;
   for (let i = 0; i < counts.length; i++) {
     const c = counts[i];

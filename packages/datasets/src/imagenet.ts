@@ -3,6 +3,7 @@ import { isImageName, defaultImageReader } from './internal/images.js';
 import { listSorted, requireDir } from './internal/fsutil.js';
 import { makeDataset } from './internal/dataset.js';
 import type { Dataset, DatasetDescription, ImageReader, Sample } from './types.js';
+import { imageSample } from './internal/imageSample.js';
 
 /** Options of {@link imagenet}. */
 export interface ImageNetOptions {
@@ -59,9 +60,4 @@ export async function imagenet(root: string, options: ImageNetOptions = {}): Pro
     counts: { classes: wnids.length, images: samples.length },
     skipped: [],
   }));
-}
-
-/** A lazily-loaded class-folder image sample (shared with {@link imagenet50}). */
-export function imageSample(path: string, id: string, wnid: string, label: number, read: ImageReader): ImageNetSample {
-  return { id, path, wnid, label, loadImage: () => read(path) };
 }

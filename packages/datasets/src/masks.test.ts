@@ -99,6 +99,11 @@ describe('decodeRLE', () => {
     expect(() => decodeRLE({ size: [2, 2], counts: [1, 1] })).toThrow(/underflow/);
   });
 
+  it('refuses sizes no image has instead of allocating them', () => {
+    expect(() => decodeRLE({ size: [100000, 100000], counts: [1e10] }, { file: 'big.json' })).toThrow(/^big\.json: `rle\.size` of decodeRLE is \[100000,100000\], more than 2\^28 pixels/);
+    expect(() => polygonsToMask([[0, 0, 1, 0, 1, 1]], [100000, 100000])).toThrow(/more than 2\^28 pixels/);
+  });
+
   it('refuses malformed RLE', () => {
     expect(() => decodeRLE({ size: [2], counts: [4] } as never)).toThrow(/must be \{ size: \[H, W\], counts \}/);
     expect(() => decodeRLE({ size: [2, 2], counts: [1, -1, 4] })).toThrow(/non-negative integers. Got -1 at 1/);

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partImageNet } from './partImageNet.js';
@@ -78,6 +79,14 @@ describe('partImageNet', () => {
     expect(reads).toEqual([]);
     expect((await ds.samples[0].loadImage()).shape).toEqual([H, W, 3]);
     expect(reads).toEqual([join(root, 'train', 'n01530575', 'n01530575_1.JPEG')]);
+  });
+
+  it('names a malformed annotation file', async () => {
+    const { root: r3, annotationFile } = await writeSyntheticPartImageNet(join(dir, 'pin3'), { images: { Fish: { n01440764: 1 } } });
+    await writeFile(annotationFile, '{"images": [], "annotations": [], "categories": [');
+    await expect(partImageNet(r3)).rejects.toMatchObject({ code: 'VIT_DATASET_JSON', file: annotationFile });
+    await writeFile(annotationFile, JSON.stringify({ images: [{ id: 1 }], annotations: [], categories: [] }));
+    await expect(partImageNet(r3)).rejects.toThrow(/train\.json: images\[0\] must have integer id, width, height and a file_name/);
   });
 
   it('names missing folders and files', async () => {

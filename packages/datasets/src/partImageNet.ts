@@ -6,7 +6,7 @@ import { defaultImageReader } from './internal/images.js';
 import { compareNames, readJson, requireDir } from './internal/fsutil.js';
 import { makeDataset, SkipLog } from './internal/dataset.js';
 import { indexCoco } from './internal/cocoIndex.js';
-import { cocoSample } from './coco.js';
+import { cocoSample } from './internal/cocoSample.js';
 import type { CocoDataset, CocoSample } from './coco.js';
 import { segmentationToMask } from './segmentationToMask.js';
 import type { DatasetDescription, ImageReader } from './types.js';
@@ -67,7 +67,9 @@ export async function partImageNet(root: string, options: PartImageNetOptions = 
   const file = join(abs, `${split}.json`);
   const skipped = new SkipLog();
   const index = indexCoco(await readJson(file, 'PartImageNet annotation file', PARTIMAGENET_LAYOUT), file, skipped);
-  const superOf = new Map(index.categories.map((c) => [c.id, c.supercategory || c.name]));
+  // part names read "<Super-category> <Part>", which stands in when a file has no supercategory field
+  const superName = (c: { name: string; supercategory: string }) => c.supercategory || c.name.split(' ')[0];
+  const superOf = new Map(index.categories.map((c) => [c.id, superName(c)]));
 
   // super-category → wnid → images (sorted by file name below)
   type Entry = { img: (typeof index.images)[number]; path: string };
@@ -101,7 +103,7 @@ export async function partImageNet(root: string, options: PartImageNetOptions = 
     list.push({ img, path: join(dir, base) });
   }
 
-  const superclasses = [...new Set(index.categories.map((c) => c.supercategory || c.name))].sort(compareNames);
+  const superclasses = [...new Set(index.categories.map(superName))].sort(compareNames);
   const samples: PartImageNetSample[] = [];
   const perSuper: Record<string, number> = {};
   for (const sup of superclasses) {

@@ -33,6 +33,9 @@ export function polygonsToMask(polygons: readonly (readonly number[])[], size: r
   if (size.length !== 2 || !Number.isSafeInteger(h) || !Number.isSafeInteger(w) || h < 0 || w < 0) {
     throw new VitDatasetError('VIT_DATASET_FORMAT', `\`size\` of polygonsToMask must be [H, W], two non-negative integers. Got [${size.join(',')}].`, { file });
   }
+  if (h * w > 2 ** 28) {
+    throw new VitDatasetError('VIT_DATASET_FORMAT', `\`size\` of polygonsToMask is [${h},${w}], more than 2^28 pixels; refusing to allocate the mask.`, { file });
+  }
   if (!Array.isArray(polygons)) {
     throw new VitDatasetError('VIT_DATASET_FORMAT', `\`polygons\` of polygonsToMask must be a list of [x1,y1,x2,y2,…] lists. Got ${typeof polygons}.`, { file });
   }

@@ -87,7 +87,20 @@ describe('readPickle on pickles written by Python (numpy 1 and 2, protocols 2–
     const gnd = readPickle(await load('gnd_roxford5k.pkl')) as PickleDict;
     const g0 = (gnd.gnd as PickleDict[])[0];
     expect(Array.from((g0.bbx as Tensor<Float64Array>).data)).toEqual([1.5, 2.25, 20.5, 15.75]);
-    expect(Array.from((g0.easy as Tensor<BigInt64Array>).data, Number)).toEqual([0, 9]);
+    expect(Array.from((g0.easy as Tensor<BigInt64Array<ArrayBuffer>>).data, Number)).toEqual([0, 9]);
+  });
+});
+
+describe('readPickle on a Python 2 style numpy pickle (raw data as a py2 str)', () => {
+  it('rebuilds int32 [2] from SHORT_BINSTRING raw bytes', () => {
+    const ops =
+      '\x80\x02cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85U\x01b\x87R' +
+      '(K\x01K\x02\x85cnumpy\ndtype\nU\x02i4K\x00K\x01\x87R(K\x03U\x01<NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb' +
+      '\x89U\x08\x07\x00\x00\x00\xfe\xff\xff\xfftb.';
+    const t = readPickle(Uint8Array.from(ops, (c) => c.charCodeAt(0))) as Tensor<Int32Array>;
+    expect(t.shape).toEqual([2]);
+    expect(t.data).toBeInstanceOf(Int32Array);
+    expect(Array.from(t.data)).toEqual([7, -2]);
   });
 });
 
@@ -122,6 +135,17 @@ describe('readPickle refuses anything but data', () => {
     expect(() => readPickle(enc('\x80\x04\x8f.'))).toThrow(/refuses sets/);
     // _codecs.encode with another encoding
     expect(() => readPickle(enc('\x80\x02c_codecs\nencode\nX\x01\x00\x00\x00aX\x05\x00\x00\x00rot13\x86R.'))).toThrow(/_codecs\.encode with encoding rot13/);
+  });
+
+  it('reports hostile nesting instead of overflowing the stack', () => {
+    // 200000 × EMPTY_LIST then 199999 × APPEND: each list appended into the one below, [[[…]]]
+    const n = 200000;
+    const nested = new Uint8Array(2 + n + n - 1 + 1);
+    nested.set([0x80, 0x02]);
+    nested.fill(0x5d, 2, 2 + n);
+    nested.fill(0x61, 2 + n, 2 + n + n - 1);
+    nested[nested.length - 1] = 0x2e;
+    expect(() => readPickle(nested, { file: 'deep.pkl' })).toThrow(/^deep\.pkl: readPickle: pickle nests containers too deeply/);
   });
 
   it('reports malformed pickles with their position', () => {

@@ -100,8 +100,19 @@ const MARK = Symbol('mark');
  * console.log((gnd.imlist as string[]).length);
  */
 export function readPickle(bytes: Uint8Array, options: ReadPickleOptions = {}): PickleValue {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new VitDatasetError('VIT_PICKLE_FORMAT', `\`bytes\` of readPickle must be a Uint8Array. Got ${bytes === null ? 'null' : typeof bytes}.`, { file: options.file });
+  }
   const r = new Unpickler(bytes, options);
-  return r.run();
+  try {
+    return r.run();
+  } catch (e) {
+    // a hostile file can nest containers deeper than the JS stack: say so instead of crashing
+    if (e instanceof RangeError) {
+      throw new VitDatasetError('VIT_PICKLE_FORMAT', `readPickle: pickle nests containers too deeply to rebuild (${e.message})`, { file: options.file, cause: e });
+    }
+    throw e;
+  }
 }
 
 const td = new TextDecoder('utf-8', { fatal: true });
@@ -443,8 +454,9 @@ class Unpickler {
         return new PendingArray();
       }
       case 'scalar': {
-        const [dt, raw] = a;
-        if (!(dt instanceof DType) || !(raw instanceof Uint8Array)) throw this.bad(`${fn.name} needs (dtype, bytes)`);
+        const [dt, rawData] = a;
+        const raw = asRaw(rawData);
+        if (!(dt instanceof DType) || !raw) throw this.bad(`${fn.name} needs (dtype, bytes)`);
         const arr = this.typed(dt, raw, 1);
         const v = arr[0];
         return typeof v === 'bigint' ? smallInt(v) : v;
@@ -477,9 +489,10 @@ class Unpickler {
     }
     if (target instanceof PendingArray) {
       if (!(state instanceof PyTuple)) throw this.bad('numpy array state is not a tuple');
-      const [, shape, dt, fortran, raw] = state.items;
+      const [, shape, dt, fortran, rawData] = state.items;
       if (!(shape instanceof PyTuple) || !(dt instanceof DType)) throw this.bad('numpy array state without shape and dtype');
-      if (!(raw instanceof Uint8Array)) throw this.forbid(`numpy array of dtype ${dt.typestr} (object arrays hold Python objects)`);
+      const raw = asRaw(rawData);
+      if (!raw) throw this.forbid(`numpy array of dtype ${dt.typestr} (object arrays hold Python objects)`);
       target.value = this.makeArray(dt, this.shape(shape), fortran === true || fortran === 1, raw);
       return;
     }
@@ -578,6 +591,19 @@ class Unpickler {
     if (x instanceof DType) return x.typestr;
     throw this.bad(`unexpected ${this.describe(x)}`);
   }
+}
+
+/** Raw array bytes: bytes, or a Python 2 `str` (BINSTRING, read as latin-1 text) as Python 2 pickles hold them. */
+function asRaw(x: unknown): Uint8Array | undefined {
+  if (x instanceof Uint8Array) return x;
+  if (typeof x !== 'string') return undefined;
+  const out = new Uint8Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const c = x.charCodeAt(i);
+    if (c > 0xff) return undefined;
+    out[i] = c;
+  }
+  return out;
 }
 
 function smallInt(v: bigint): number | bigint {

@@ -96,7 +96,7 @@ export async function spair(root: string, options: SpairOptions = {}): Promise<D
   const categories = [...byCat.keys()].sort(compareNames);
   const rand = mulberry32(seed);
   const skipped = new SkipLog();
-  const imageCache = new Map<string, Promise<Uint8Array | null>>();
+  const visCache = new Map<string, Promise<Uint8Array | null>>();
   const listing = new Map<string, Promise<Set<string>>>();
   const exists = (cat: string, name: string): Promise<boolean> => {
     let p = listing.get(cat);
@@ -121,8 +121,8 @@ export async function spair(root: string, options: SpairOptions = {}): Promise<D
         continue;
       }
       const kpsIds = numList(j.kps_ids, 'kps_ids', file);
-      const src = await side(abs, cat, srcName, j.src_kps, j.src_bndbox, kpsIds, 'src', file, read, imageCache);
-      const trg = await side(abs, cat, trgName, j.trg_kps, j.trg_bndbox, kpsIds, 'trg', file, read, imageCache);
+      const src = await side(abs, cat, srcName, j.src_kps, j.src_bndbox, kpsIds, 'src', file, read, visCache);
+      const trg = await side(abs, cat, trgName, j.trg_kps, j.trg_bndbox, kpsIds, 'trg', file, read, visCache);
       const flags: Record<string, number> = {};
       for (const k of ['viewpoint_variation', 'scale_variation', 'truncation', 'occlusion', 'mirror']) if (typeof j[k] === 'number') flags[k] = j[k] as number;
       pairs.push({

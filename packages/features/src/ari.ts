@@ -12,10 +12,10 @@ import { contingency } from './internal/contingency.js';
  * @example ari(Int32Array.from([0, 0, 1, 1]), Int32Array.from([0, 0, 1, 2])) // 4/7
  */
 export function ari(truth: Int32Array | readonly number[], pred: Int32Array | readonly number[]): number {
-  const { n, table, rowSums, colSums } = contingency(truth, pred, 'ari');
+  const { n, cellCount, rowSums, colSums } = contingency(truth, pred, 'ari');
   const c2 = (v: number) => (v * (v - 1)) / 2;
   let sumIJ = 0;
-  for (const v of table) sumIJ += c2(v);
+  for (const v of cellCount) sumIJ += c2(v);
   let sumA = 0;
   for (const v of rowSums) sumA += c2(v);
   let sumB = 0;

@@ -50,6 +50,14 @@ describe('cka', () => {
     expect(await cka(W, Z)).toBeDeepCloseTo(slowCka(toRows(W), toRows(Z)), 1e-6);
   });
 
+  it('blocked feature form (d, e > 192 columns) equals the Gram form', async () => {
+    const X = randn(420, 400, 13); // column blocks 192 + 192 + 16
+    const Y = mat(toRows(randn(420, 200, 14)).map((r, i) => r.map((v, j) => v + X.get(i, j) * 0.8)));
+    const f = await cka(X, Y, { form: 'feature' });
+    expect(f).toBeDeepCloseTo(await cka(X, Y, { form: 'gram' }), 1e-6);
+    expect(f).toBeGreaterThan(0.2);
+  });
+
   it('is 1 for CKA(X,X), invariant to orthogonal transforms and isotropic scaling', async () => {
     const X = randn(25, 6, 7);
     const Y = randn(25, 4, 8);

@@ -6,6 +6,7 @@ it('exports exactly the public API', async () => {
     'MinibatchCKA',
     'ari',
     'cka',
+    'clusterMetrics',
     'gaussianLike',
     'kmeans',
     'maskFeatures',

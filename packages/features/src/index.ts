@@ -8,6 +8,8 @@ export { residualCKA } from './residualCKA.js';
 export type { ResidualBatch, ResidualCKAResult } from './residualCKA.js';
 export { kmeans } from './kmeans.js';
 export type { KMeansOptions, KMeansResult } from './kmeans.js';
+export { clusterMetrics } from './clusterMetrics.js';
+export type { ClusterMetricsOptions, ClusterMetricsResult } from './clusterMetrics.js';
 export { purity } from './purity.js';
 export { nmi } from './nmi.js';
 export { ari } from './ari.js';

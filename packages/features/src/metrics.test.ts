@@ -58,6 +58,14 @@ describe('degenerate cases', () => {
     expect(nmi(truth, single)).toBeDeepCloseTo(2 / 3, 1e-12);
     expect([nmi(single, single), ari(single, single), purity(single, single)]).toEqual([1, 1, 1]);
   });
+  it('all singletons at n = 100 000 (sparse table): NMI = ln 2 / ((ln 2 + ln n)/2)', () => {
+    const n = 100_000;
+    const halves = I(Array.from({ length: n }, (_, i) => i % 2));
+    const single = I(Array.from({ length: n }, (_, i) => i));
+    expect(nmi(halves, single)).toBeDeepCloseTo(Math.LN2 / ((Math.LN2 + Math.log(n)) / 2), 1e-12);
+    expect(purity(halves, single)).toBe(1);
+    expect(ari(single, single)).toBe(1);
+  });
   it('a single sample', () => {
     expect([purity(I([3]), I([9])), nmi(I([3]), I([9])), ari(I([3]), I([9]))]).toEqual([1, 1, 1]);
   });

@@ -11,14 +11,12 @@ import { contingency } from './internal/contingency.js';
  * @example nmi(Int32Array.from([0, 0, 1, 1]), Int32Array.from([1, 1, 0, 0])) // 1
  */
 export function nmi(truth: Int32Array | readonly number[], pred: Int32Array | readonly number[]): number {
-  const { n, r, c, table, rowSums, colSums } = contingency(truth, pred, 'nmi');
+  const { n, r, c, cellRow, cellCol, cellCount, rowSums, colSums } = contingency(truth, pred, 'nmi');
   if (r === 1 && c === 1) return 1;
   let mi = 0;
-  for (let i = 0; i < r; i++) {
-    for (let j = 0; j < c; j++) {
-      const nij = table[i * c + j];
-      if (nij > 0) mi += (nij / n) * Math.log((n * nij) / (rowSums[i] * colSums[j]));
-    }
+  for (let q = 0; q < cellCount.length; q++) {
+    const nij = cellCount[q];
+    mi += (nij / n) * Math.log((n * nij) / (rowSums[cellRow[q]] * colSums[cellCol[q]]));
   }
   if (mi <= 0) return 0;
   const h = (s: Float64Array) => {

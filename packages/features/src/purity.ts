@@ -9,12 +9,10 @@ import { contingency } from './internal/contingency.js';
  * @example purity(Int32Array.from([0, 0, 1]), Int32Array.from([5, 5, 5])) // 2/3
  */
 export function purity(truth: Int32Array | readonly number[], pred: Int32Array | readonly number[]): number {
-  const { n, r, c, table } = contingency(truth, pred, 'purity');
+  const { n, c, cellCol, cellCount } = contingency(truth, pred, 'purity');
+  const best = new Float64Array(c);
+  for (let q = 0; q < cellCount.length; q++) if (cellCount[q] > best[cellCol[q]]) best[cellCol[q]] = cellCount[q];
   let s = 0;
-  for (let j = 0; j < c; j++) {
-    let m = 0;
-    for (let i = 0; i < r; i++) if (table[i * c + j] > m) m = table[i * c + j];
-    s += m;
-  }
+  for (let j = 0; j < c; j++) s += best[j];
   return s / n;
 }

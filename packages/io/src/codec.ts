@@ -133,8 +133,7 @@ export function encodeElements(data: TypedArray, type: DiskType, what: () => str
     return out;
   }
   const info = DTYPE_INFO[type];
-  let arr: ArrayOf<DType>;
-  arr = new info.ctor(n); // a fresh buffer: `data` may be a Buffer, whose slice() is a view
+  const arr: ArrayOf<DType> = new info.ctor(n); // a fresh buffer: `data` may be a Buffer, whose slice() is a view
   if (data instanceof info.ctor) {
     (arr as Float64Array).set(data as Float64Array);
   } else {

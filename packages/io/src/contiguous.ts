@@ -28,23 +28,36 @@ export function contiguous<T extends TypedArray>(t: Tensor<T>): Tensor<T> {
   const src = data as unknown as { [i: number]: number };
   const dst = out as unknown as { [i: number]: number };
   const rank = shape.length;
-  const last = shape[rank - 1];
-  const lastStride = t.stride[rank - 1];
-  const idx = new Array<number>(rank).fill(0);
+  // Copy the last two axes as a matrix in 32×32 tiles (cache-friendly for transposed
+  // layouts), once per index of the leading axes.
+  const rows = rank >= 2 ? shape[rank - 2] : 1;
+  const cols = shape[rank - 1];
+  const rs = rank >= 2 ? t.stride[rank - 2] : 0;
+  const cs = t.stride[rank - 1];
+  const lead = rank - 2;
+  const idx = new Array<number>(Math.max(lead, 0)).fill(0);
+  const TILE = 32;
   let base = t.offset;
-  let o = 0;
-  // Walk every row of the last axis; `idx` is the multi-index of the row start.
-  while (o < size) {
-    for (let j = 0, p = base; j < last; j++, p += lastStride) dst[o++] = src[p];
-    let a = rank - 2;
-    for (; a >= 0; a--) {
+  for (let o = 0; o < size; o += rows * cols) {
+    for (let i0 = 0; i0 < rows; i0 += TILE) {
+      const i1 = Math.min(i0 + TILE, rows);
+      for (let j0 = 0; j0 < cols; j0 += TILE) {
+        const j1 = Math.min(j0 + TILE, cols);
+        for (let i = i0; i < i1; i++) {
+          let p = base + i * rs + j0 * cs;
+          let q = o + i * cols + j0;
+          for (let j = j0; j < j1; j++, p += cs) dst[q++] = src[p];
+        }
+      }
+    }
+    // Advance the multi-index of the leading axes.
+    for (let a = lead - 1; a >= 0; a--) {
       idx[a]++;
       base += t.stride[a];
       if (idx[a] < shape[a]) break;
       base -= t.stride[a] * shape[a];
       idx[a] = 0;
     }
-    if (a < 0) break;
   }
   return tensor(out, shape);
 }

@@ -77,7 +77,7 @@ describe('decodeImage: JPEG', () => {
       expect(maxAbsDiff(t.data, pil.data as Uint8Array)).toBeLessThanOrEqual(2);
     },
   );
-  it('decodes progressive, grayscale and 4:2:0 JPEGs close to Pillow', async () => {
+  it('decodes progressive, grayscale, CMYK and 4:2:0 JPEGs close to Pillow', async () => {
     for (const e of images.filter((x) => x.kind === 'jpeg' && !x.file.includes('orientation'))) {
       const t = await decodeImage(fixture(e.file), { file: e.file });
       const pil = parseNpy(fixture(e.expected!)).tensor.data as Uint8Array;

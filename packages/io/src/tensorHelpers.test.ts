@@ -150,6 +150,15 @@ describe('contiguous / isContiguous', () => {
     expect(contiguous(transpose(e)).shape).toEqual([3, 0]);
     expect(() => contiguous({ data: [1, 2], shape: [2], stride: [1], offset: 0 } as never)).toThrow(/typed array/);
   });
+  it('copies across 32×32 tile edges correctly', () => {
+    const x = iota([3, 70, 45]);
+    for (const axes of [[2, 0, 1], [0, 2, 1], [1, 2, 0]]) {
+      const p = permute(x, axes);
+      expect(Array.from(contiguous(p).data), axes.join()).toEqual(readAll(p));
+    }
+    const m = slice(transpose(iota([100, 33])), [[1, 33], [3, 99, 2]]);
+    expect(Array.from(contiguous(m).data)).toEqual(readAll(m));
+  });
   it('agrees with the slow reader on random permutations and slices', () => {
     let seed = 1;
     const rnd = (n: number) => ((seed = (seed * 16807) % 2147483647) % n);

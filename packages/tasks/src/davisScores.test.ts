@@ -82,15 +82,15 @@ describe('jaccard', () => {
 
 describe('boundaryF', () => {
   it('has the boundary the SPEC defines: a 2×2 square in a 5×5 frame, radius 0', () => {
-    // square at rows/cols 1..2. Marked: pixels differing from right, lower or lower-right neighbour.
+    // 2×2 square at rows/cols 1..2. By hand, the marked pixels (differing from the right, lower or
+    // lower-right neighbour) are (0,0),(0,1),(0,2),(1,0),(2,0),(1,2),(2,1),(2,2): 8 pixels. The square
+    // shifted by one pixel down-right has (1,1),(1,2),(1,3),(2,1),(3,1),(2,3),(3,2),(3,3); they share
+    // (1,2) and (2,1) → P = R = F = 2/8.
     const sq = mask(5, 5, (y, x) => y >= 1 && y <= 2 && x >= 1 && x <= 2);
-    // Boundary pixels by hand: (0,0),(0,1),(0,2) (row 0: lower/lower-right differ); (1,0),(2,0) (right differs);
-    // (1,2),(2,2) (right differs), (2,1) (lower differs), (1,1)? right same, lower same, lower-right (2,2) same → no.
-    // Row 0 col 0: lower-right (1,1)=1 differs → yes. So 8 boundary pixels; a shift by one column down-right shares
-    // none exactly but with radius 1 all match.
     const shifted = mask(5, 5, (y, x) => y >= 2 && y <= 3 && x >= 2 && x <= 3);
     const r0 = boundaryF(sq, shifted, { radius: 0 });
     const d = (m: ReturnType<typeof mask>) => m.data as Uint8Array;
+    expect([r0.precision, r0.recall, r0.F]).toBeDeepCloseTo([2 / 8, 2 / 8, 2 / 8], 1e-12);
     expect(r0.F).toBeDeepCloseTo(slowF(d(sq), d(shifted), 5, 5, 0), 1e-12);
     expect(boundaryF(sq, sq, { radius: 0 }).F).toBe(1);
   });

@@ -13,7 +13,7 @@ export interface KnnClassifyOptions {
   numClasses?: number;
   /** True labels of the test rows `[m]`; without them `top1`/`top5` are `null`. @default undefined */
   testLabels?: ArrayLike<number>;
-  /** Train rows per similarity product: memory is `m × chunkSize` floats. @default 4096 */
+  /** Train rows per similarity product: memory is `m × chunkSize` floats. @default max(1024, ⌊2²⁵ / m⌋) (128 MiB of similarities) */
   chunkSize?: number;
   /** Where the similarity product and the top-k run. @default referenceBackend */
   backend?: NumericBackend;
@@ -49,7 +49,7 @@ export async function knnClassify(
   const labels = labelArray(trainLabels, n, 'trainLabels', fn, options.numClasses);
   const k = integer(options.k ?? 20, 'k', fn, 1);
   if (k > n) throw new VitValueError(`\`k\` of ${fn} must be ≤ the number of train rows (${n}). Got ${k}.`);
-  const chunk = integer(options.chunkSize ?? 4096, 'chunkSize', fn, 1);
+  const chunk = integer(options.chunkSize ?? Math.max(1024, Math.floor(2 ** 25 / Math.max(1, test.shape[0]))), 'chunkSize', fn, 1);
   const index = new KnnIndex(test, {
     k,
     temperature: options.temperature,

@@ -16,7 +16,7 @@ export interface KnnPerLayerOptions {
   testLabels?: ArrayLike<number>;
   /** 1-based layer number of each entry, for the output. @default [1, 2, …, L] */
   layers?: readonly number[];
-  /** Train rows per similarity product. @default 4096 */
+  /** Train rows per similarity product: memory is `m × chunkSize` floats. @default max(1024, ⌊2²⁵ / m⌋) (128 MiB of similarities) */
   chunkSize?: number;
   /** Numeric backend. @default referenceBackend */
   backend?: NumericBackend;
@@ -54,13 +54,13 @@ export async function knnPerLayer(
   const fn = 'knnPerLayer';
   const layers = layerNumbers(train, 'train', fn, options.layers);
   sameLayerCount(train, test, 'train', 'test', fn);
-  const chunk = integer(options.chunkSize ?? 4096, 'chunkSize', fn, 1);
   const out: KnnLayerResult[] = [];
   for (let l = 0; l < train.length; l++) {
     const tr = train[l];
     assertTensor(tr, { name: `train[${l}]`, fn, shape: [null, null], shapeText: '[n,d]' });
     const [n, d] = tr.shape;
     const labels = labelArray(trainLabels, n, 'trainLabels', fn, options.numClasses);
+    const chunk = integer(options.chunkSize ?? Math.max(1024, Math.floor(2 ** 25 / Math.max(1, test[l]?.shape?.[0] ?? 1))), 'chunkSize', fn, 1);
     const ks = typeof options.k === 'number' ? [options.k] : (options.k ?? [10, 20, 100, 200]);
     for (const k of ks) {
       if (k > n) throw new VitValueError(`\`k\` of ${fn} must be ≤ the number of train rows (${n}). Got ${k}.`);

@@ -4,6 +4,7 @@ import type { Tensor } from '@vit/io';
 import { davisScores } from './davisScores.js';
 import { propagateLabels } from './propagateLabels.js';
 import { propagationPerLayer } from './propagationPerLayer.js';
+import { upsampleArgmax } from './internal/propagator.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -182,6 +183,17 @@ describe('propagateLabels', () => {
     expect(() => propagateLabels(feats, gt[0], { topk: 0 })).toThrow(/`topk` of propagateLabels must be an integer ≥ 1/);
     const bad = [feats[0], tensor(new Float32Array(11 * 16 * 16), [11, 16, 16])];
     await expect(collect(propagateLabels(bad, gt[0]))).rejects.toThrow(/`frames\[1\]` of propagateLabels must have shape \[12,16,16\]/);
+  });
+});
+
+describe('upsampleArgmax', () => {
+  it('upsamples bilinearly with half-pixel centres; reference mode min-max scales each channel (by hand)', () => {
+    // two tokens in a row, C = 2: token 0 = [0.6, 0.4], token 1 = [0.55, 0.45]; 1×4 pixels
+    const soft = Float32Array.from([0.6, 0.4, 0.55, 0.45]);
+    // pixel x samples token coordinate max(0, (x + 0.5)/2 − 0.5) = 0, 0.25, 0.75, 1 → channel 0 always wins
+    expect(Array.from(upsampleArgmax(soft, 1, 2, 2, 1, 4, false))).toEqual([0, 0, 0, 0]);
+    // scaled: channel 0 → [1, 0.75, 0.25, 0], channel 1 → [0, 0.25, 0.75, 1]
+    expect(Array.from(upsampleArgmax(soft, 1, 2, 2, 1, 4, true))).toEqual([0, 0, 1, 1]);
   });
 });
 

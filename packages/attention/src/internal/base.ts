@@ -1,6 +1,7 @@
 import { VitValueError, type AccumulatorJSON, type Tensor } from '@vit/io';
 import type { AttentionCheckOptions, AttentionGrid } from '../grid.js';
-import { RowStats, attentionView, checkGrid, type AttentionView } from './view.js';
+import { LayerCache } from './cache.js';
+import { RowStats, attentionView, checkGrid } from './view.js';
 
 /** One batch of per-layer attention: `attention[l]` is layer `l+1`'s `[B,H,T,T]`. */
 export interface AttentionBatch {
@@ -47,7 +48,7 @@ export abstract class LayeredAccumulator<O extends object, Out> {
   protected sums: Arrays = {};
   protected perImage: number[] | null = null;
   protected n = 0;
-  private stats: RowStats | null = null;
+  protected stats: RowStats | null = null;
 
   protected constructor(
     readonly kind: string,
@@ -68,7 +69,7 @@ export abstract class LayeredAccumulator<O extends object, Out> {
     return undefined;
   }
   /** Adds layer `l`'s contribution into `delta` (zeroed) and per-image rows into `img` ([B, width] for this layer). */
-  protected abstract layer(l: number, v: AttentionView, delta: Arrays, img: Float64Array | null, ctx: unknown, st: RowStats): void;
+  protected abstract layer(l: number, c: LayerCache, delta: Arrays, img: Float64Array | null, ctx: unknown): void;
   /** Whether options make this accumulator keep a per-image table. */
   protected abstract keepsPerImage(): boolean;
   /** The JSON-safe part of the options. */
@@ -86,17 +87,21 @@ export abstract class LayeredAccumulator<O extends object, Out> {
    */
   update(input: AttentionInput): this {
     const fn = `${this.kind}.update`;
-    const layers = readLayers(input, fn);
-    const grid = input.grid;
-    checkGrid(grid, fn);
-    const views = layers.map((t, l) => attentionView(t, grid, fn, `attention[${l}]`));
-    const B = views[0].B;
-    const s: LayerShape = { L: layers.length, H: views[0].H, gh: grid.gh, gw: grid.gw, prefix: grid.prefix };
-    views.forEach((v, l) => {
-      if (v.B !== B || v.H !== s.H) {
-        throw new VitValueError(`\`attention[${l}]\` of ${fn} must have the B and H of \`attention[0]\` ([${B},${s.H}]). Got [${v.B},${v.H}].`, { code: 'VIT_SHAPE' });
-      }
-    });
+    this.stats ??= new RowStats(fn, 'attention', this.options);
+    const parsed = parseBatch(input, fn, this.stats);
+    this.apply(input, parsed, fn);
+    this.stats.flush();
+    return this;
+  }
+
+  /**
+   * Adds a batch whose layers were already validated into shared {@link LayerCache}s (so
+   * several accumulators share one pass per layer). Does not issue the row-sum warning;
+   * the caller flushes its own stats.
+   * @internal
+   */
+  apply(input: AttentionInput, parsed: ParsedBatch, fn: string): void {
+    const { s, B, caches } = parsed;
     if (this.shape !== null) checkSameShape(this.shape, s, fn);
     const ctx = this.prepare(input, B, s, fn);
     const sizes = this.sizes(s);
@@ -105,16 +110,13 @@ export abstract class LayeredAccumulator<O extends object, Out> {
     const width = this.keepsPerImage() ? this.perImageWidth(s) : 0;
     const img = width > 0 ? new Float64Array(B * s.L * width) : null;
     const imgLayer = width > 0 ? new Float64Array(B * width) : null;
-    this.stats ??= new RowStats(this.kind + '.update', 'attention', this.options);
-    const st = this.stats;
     for (let l = 0; l < s.L; l++) {
-      st.layer = l + 1;
-      this.layer(l, views[l], delta, imgLayer, ctx, st);
+      caches[l].st.layer = l + 1;
+      this.layer(l, caches[l], delta, imgLayer, ctx);
       if (img !== null && imgLayer !== null) {
         for (let b = 0; b < B; b++) for (let w = 0; w < width; w++) img[(b * s.L + l) * width + w] = imgLayer[b * width + w];
       }
     }
-    st.flush();
     // Commit only after every layer passed its checks.
     if (this.shape === null) {
       this.shape = s;
@@ -129,7 +131,6 @@ export abstract class LayeredAccumulator<O extends object, Out> {
     }
     if (img !== null && this.perImage !== null) for (let i = 0; i < img.length; i++) this.perImage.push(img[i]);
     this.n += B;
-    return this;
   }
 
   /**
@@ -216,6 +217,29 @@ export interface LayeredState {
   perImage: (number | null)[] | null;
 }
 
+/** A batch whose layers are validated, with one lazily computed {@link LayerCache} per layer. */
+export interface ParsedBatch {
+  s: LayerShape;
+  B: number;
+  caches: LayerCache[];
+}
+
+/** Validates a batch once: every layer against the grid, equal B and H across layers. */
+export function parseBatch(input: AttentionInput, fn: string, st: RowStats): ParsedBatch {
+  const layers = readLayers(input, fn);
+  const grid = input.grid;
+  checkGrid(grid, fn);
+  const views = layers.map((t, l) => attentionView(t, grid, fn, `attention[${l}]`));
+  const B = views[0].B;
+  const s: LayerShape = { L: layers.length, H: views[0].H, gh: grid.gh, gw: grid.gw, prefix: grid.prefix };
+  views.forEach((v, l) => {
+    if (v.B !== B || v.H !== s.H) {
+      throw new VitValueError(`\`attention[${l}]\` of ${fn} must have the B and H of \`attention[0]\` ([${B},${s.H}]). Got [${v.B},${v.H}].`, { code: 'VIT_SHAPE' });
+    }
+  });
+  return { s, B, caches: views.map((v, l) => new LayerCache(v, st, l + 1)) };
+}
+
 function readLayers(input: AttentionInput, fn: string): readonly Tensor[] {
   if (!input || typeof input !== 'object') throw new VitValueError(`\`input\` of ${fn} must be { attention: Tensor[L], grid } or a Capture. Got ${input === null ? 'null' : typeof input}.`);
   const layers = 'attention' in input ? input.attention : (input as AttentionCapture).taps?.attention;
@@ -225,7 +249,8 @@ function readLayers(input: AttentionInput, fn: string): readonly Tensor[] {
   return layers;
 }
 
-function checkSameShape(a: LayerShape, b: LayerShape, fn: string): void {
+/** Throws the shape-change message unless `a` and `b` agree. */
+export function checkSameShape(a: LayerShape, b: LayerShape, fn: string): void {
   if (a.L !== b.L || a.H !== b.H || a.gh !== b.gh || a.gw !== b.gw || a.prefix !== b.prefix) {
     const t = (s: LayerShape) => `${s.L} layers × ${s.H} heads on a ${s.gh}×${s.gw} grid with prefix ${s.prefix}`;
     throw new VitValueError(`\`attention\` of ${fn} changed shape between updates: expected ${t(a)} as before. Got ${t(b)}.`, { code: 'VIT_SHAPE_CHANGE' });

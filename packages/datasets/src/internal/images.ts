@@ -1,14 +1,13 @@
-import { readFile } from 'node:fs/promises';
-import { readImage, decodeIndexedPng } from '@vit/io';
+import { readImage, readLabelPng } from '@vit/io';
 import type { Tensor } from '@vit/io';
 import type { ImageReader } from '../types.js';
 
 /** The default {@link ImageReader}: `readImage` of `@vit/io` (JPEG/PNG → `[H,W,3]` uint8). */
 export const defaultImageReader: ImageReader = (path) => readImage(path);
 
-/** Reads an indexed-palette PNG as its palette indices `[H,W]`. */
-export async function readIndexedPng(path: string): Promise<Tensor<Uint8Array>> {
-  return decodeIndexedPng(await readFile(path), path);
+/** Reads an annotation PNG `[H,W]`: palette indices for indexed PNGs (DAVIS), the gray value for 8-bit gray ones. */
+export function readMaskPng(path: string): Promise<Tensor<Uint8Array>> {
+  return readLabelPng(path);
 }
 
 /** Lower-cased extensions of the image files readers pick up. */

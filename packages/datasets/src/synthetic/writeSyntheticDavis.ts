@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { put, writeJpeg, writePalettePng } from './files.js';
+import { syntheticDavisMask } from './syntheticDavisMask.js';
 
 /** Options of {@link writeSyntheticDavis}. */
 export interface WriteSyntheticDavisOptions {
@@ -50,17 +51,4 @@ export async function writeSyntheticDavis(dir: string, options: WriteSyntheticDa
     }
   }
   return { root, videos: names };
-}
-
-/**
- * The mask {@link writeSyntheticDavis} writes for frame `f` of a video with `objects` objects:
- * `[H*W]` palette indices, row-major.
- * @example syntheticDavisMask(18, 24, 2, 0)[1 * 24 + 0] // → 1
- */
-export function syntheticDavisMask(h: number, w: number, objects: number, f: number): Uint8Array {
-  const m = new Uint8Array(h * w);
-  for (let k = 1; k <= objects; k++) {
-    for (let y = 4 * k - 3; y <= 4 * k && y < h; y++) for (let x = f; x < f + 6 && x < w; x++) m[y * w + x] = k;
-  }
-  return m;
 }

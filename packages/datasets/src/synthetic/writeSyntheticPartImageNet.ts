@@ -31,7 +31,7 @@ const PARTS: [string, string[]][] = [
   ['Car', ['Body', 'Tier', 'Side Mirror']],
   ['Bicycle', ['Body', 'Head', 'Seat', 'Tier']],
   ['Boat', ['Body', 'Sail']],
-  ['Aeroplane', ['Head', 'Body', 'Engine', 'Wing', 'Tail']],
+  ['Aeroplane', ['Head', 'Body', 'Wing', 'Engine', 'Tail']],
   ['Bottle', ['Body', 'Mouth']],
 ];
 const H = 16;

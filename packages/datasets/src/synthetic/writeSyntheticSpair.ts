@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { put, writeJpeg } from './files.js';
+import { syntheticSpairKeypoints } from './syntheticSpairKeypoints.js';
 
 /** Options of {@link writeSyntheticSpair}. */
 export interface WriteSyntheticSpairOptions {
@@ -20,18 +21,6 @@ export interface SyntheticSpair {
 
 const H = 20;
 const W = 26;
-const KPS = 6;
-
-/**
- * The keypoint table {@link writeSyntheticSpair} gives image `i` (0-based) of a category:
- * `[x, y]` per keypoint id, `null` when not visible (keypoint `(i + j) % 4 === 3` is hidden).
- * @example syntheticSpairKeypoints(0)[3] // → null
- */
-export function syntheticSpairKeypoints(i: number): ([number, number] | null)[] {
-  const out: ([number, number] | null)[] = [];
-  for (let j = 0; j < KPS; j++) out.push((i + j) % 4 === 3 ? null : [2 + 3 * j + i, 3 + 2 * j + i]);
-  return out;
-}
 
 /**
  * Writes a tiny SPair-71k: `JPEGImages/<cat>/<name>.jpg`, `ImageAnnotation/<cat>/<name>.json`

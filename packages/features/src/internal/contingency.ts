@@ -1,12 +1,15 @@
 import { VitValueError } from '@vit/io';
 
+/** A sparse contingency table: only the non-zero cells (so all-singleton labelings of any n fit). */
 export interface Contingency {
   n: number;
   /** Number of distinct true classes / predicted clusters. */
   r: number;
   c: number;
-  /** `[r*c]` counts. */
-  table: Float64Array;
+  /** Non-zero cells: class index, cluster index, count. */
+  cellRow: Int32Array;
+  cellCol: Int32Array;
+  cellCount: Float64Array;
   rowSums: Float64Array;
   colSums: Float64Array;
 }
@@ -44,16 +47,23 @@ export function contingency(truth: unknown, pred: unknown, fn: string): Continge
   }
   const r = ti.size;
   const c = pi.size;
-  // Dense r×c is fine for clustering (≤ a few thousand classes); all-singleton labelings of large n
-  // would be n², so use a sparse count there.
-  const table = new Float64Array(r * c <= 4e7 ? r * c : 0);
+  const cells = new Map<number, number>();
   const rowSums = new Float64Array(r);
   const colSums = new Float64Array(c);
   for (let i = 0; i < n; i++) {
-    if (table.length) table[tIdx[i] * c + pIdx[i]]++;
+    const key = tIdx[i] * c + pIdx[i];
+    cells.set(key, (cells.get(key) ?? 0) + 1);
     rowSums[tIdx[i]]++;
     colSums[pIdx[i]]++;
   }
-  if (!table.length) throw new VitValueError(`${fn}: ${r} classes × ${c} clusters is too large a contingency table.`);
-  return { n, r, c, table, rowSums, colSums };
+  const cellRow = new Int32Array(cells.size);
+  const cellCol = new Int32Array(cells.size);
+  const cellCount = new Float64Array(cells.size);
+  let q = 0;
+  for (const [key, count] of cells) {
+    cellRow[q] = Math.floor(key / c);
+    cellCol[q] = key % c;
+    cellCount[q++] = count;
+  }
+  return { n, r, c, cellRow, cellCol, cellCount, rowSums, colSums };
 }

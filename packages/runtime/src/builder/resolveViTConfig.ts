@@ -2,7 +2,7 @@ import { VitValueError } from '@vit/io';
 import type { ResolvedViTConfig, ViTConfig } from './types.js';
 
 const FIELDS: readonly (keyof ViTConfig)[] = [
-  'imageSize', 'patchSize', 'dim', 'depth', 'heads', 'mlpDim', 'inChannels', 'classToken', 'registers', 'posEmbed',
+  'imageSize', 'patchSize', 'dim', 'depth', 'heads', 'mlpDim', 'mlpAct', 'inChannels', 'classToken', 'registers', 'posEmbed',
   'noEmbedClass', 'preNorm', 'qkvBias', 'layerScale', 'relPosBias', 'finalNorm', 'pool', 'numClasses', 'patchBias',
   'headBias', 'layerNormEps',
 ];
@@ -71,7 +71,7 @@ export function resolveConfig(config: ViTConfig, fn: string): ResolvedViTConfig 
   const imageSize = pair('imageSize');
   const patchSize = pair('patchSize');
   if (imageSize[0] % patchSize[0] !== 0 || imageSize[1] % patchSize[1] !== 0) {
-    fail('imageSize', `a multiple of \`config.patchSize\` (${patchSize[0]}×${patchSize[1]}) on each axis`, `${imageSize[0]}×${imageSize[1]}`);
+    fail('imageSize', `a multiple of \`config.patchSize\` (${patchSize[0]}×${patchSize[1]}) on each axis`, imageSize);
   }
   const dim = posInt('dim');
   const depth = posInt('depth');
@@ -96,6 +96,7 @@ export function resolveConfig(config: ViTConfig, fn: string): ResolvedViTConfig 
     depth,
     heads,
     mlpDim: posInt('mlpDim', 4 * dim),
+    mlpAct: oneOf('mlpAct', ['gelu', 'quickGelu'] as const, 'gelu'),
     inChannels: posInt('inChannels', 3),
     classToken,
     registers,

@@ -18,6 +18,8 @@ export interface ViTConfig {
   heads: number;
   /** Hidden width of the MLP. @default 4 · dim */
   mlpDim?: number;
+  /** MLP activation: exact GELU `0.5·x·(1 + erf(x/√2))`, or OpenAI CLIP's QuickGELU `x·σ(1.702·x)`. @default 'gelu' */
+  mlpAct?: 'gelu' | 'quickGelu';
   /** Input channels. @default 3 */
   inChannels?: number;
   /** A CLS token (timm `class_token`, parameter `cls_token`). @default true */
@@ -58,6 +60,7 @@ export interface ResolvedViTConfig {
   depth: number;
   heads: number;
   mlpDim: number;
+  mlpAct: 'gelu' | 'quickGelu';
   inChannels: number;
   classToken: boolean;
   registers: number;

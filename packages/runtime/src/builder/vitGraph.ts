@@ -105,9 +105,11 @@ export function vitGraph(c: ResolvedViTConfig, w: LoadedWeights, taps: readonly 
   const scale = scalar('attn.scale', 1 / Math.sqrt(hd));
   const headShape = ints('attn.head_shape', [0, 0, H, hd]);
   const mergeShape = ints('attn.merge_shape', [0, 0, D]);
-  const sqrtHalf = scalar('gelu.sqrt_half', Math.SQRT1_2);
-  const one = scalar('gelu.one', 1);
-  const half = scalar('gelu.half', 0.5);
+  const gelu = c.mlpAct === 'gelu';
+  const sqrtHalf = gelu ? scalar('gelu.sqrt_half', Math.SQRT1_2) : '';
+  const one = gelu ? scalar('gelu.one', 1) : '';
+  const half = gelu ? scalar('gelu.half', 0.5) : '';
+  const quick = gelu ? '' : scalar('quick_gelu.alpha', 1.702);
   const tapOutputs = new Map<string, string>();
   for (let i = 0; i < c.depth; i++) {
     const l = i + 1;
@@ -147,12 +149,19 @@ export function vitGraph(c: ResolvedViTConfig, w: LoadedWeights, taps: readonly 
     let branch = linear(merged, `${b}.attn.proj`, weight(`${b}.attn.proj.bias`), c.layerScale ? `${b}.attn.proj` : `attnBranch.${l}`);
     if (c.layerScale) branch = op('Mul', [branch, param(`${b}.ls1.gamma`, weight(`${b}.ls1.gamma`), [D])], `attnBranch.${l}`);
     x = op('Add', [x, branch], `mlpSkip.${l}`);
-    // MLP branch: fc1 → exact GELU 0.5·x·(1 + erf(x/√2)) → fc2.
+    // MLP branch: fc1 → activation → fc2.
     const h2 = layerNorm(x, `${b}.norm2`, `mlpIn.${l}`);
     const f1 = linear(h2, `${b}.mlp.fc1`, weight(`${b}.mlp.fc1.bias`), `${b}.mlp.fc1`);
-    const erf = op('Erf', [op('Mul', [f1, sqrtHalf], fresh(`${b}.mlp.gelu`))], fresh(`${b}.mlp.gelu`));
-    const gelu = op('Mul', [op('Mul', [f1, op('Add', [erf, one], fresh(`${b}.mlp.gelu`))], fresh(`${b}.mlp.gelu`)), half], `${b}.mlp.gelu`);
-    branch = linear(gelu, `${b}.mlp.fc2`, weight(`${b}.mlp.fc2.bias`), c.layerScale ? `${b}.mlp.fc2` : `mlpBranch.${l}`);
+    let act: string;
+    if (gelu) {
+      // Exact GELU 0.5·x·(1 + erf(x/√2)); opset 17 has no Gelu op.
+      const erf = op('Erf', [op('Mul', [f1, sqrtHalf], fresh(`${b}.mlp.gelu`))], fresh(`${b}.mlp.gelu`));
+      act = op('Mul', [op('Mul', [f1, op('Add', [erf, one], fresh(`${b}.mlp.gelu`))], fresh(`${b}.mlp.gelu`)), half], `${b}.mlp.act`);
+    } else {
+      // QuickGELU x·σ(1.702·x).
+      act = op('Mul', [f1, op('Sigmoid', [op('Mul', [f1, quick], fresh(`${b}.mlp.quick_gelu`))], fresh(`${b}.mlp.quick_gelu`))], `${b}.mlp.act`);
+    }
+    branch = linear(act, `${b}.mlp.fc2`, weight(`${b}.mlp.fc2.bias`), c.layerScale ? `${b}.mlp.fc2` : `mlpBranch.${l}`);
     if (c.layerScale) branch = op('Mul', [branch, param(`${b}.ls2.gamma`, weight(`${b}.ls2.gamma`), [D])], `mlpBranch.${l}`);
     x = op('Add', [x, branch], `block.${l}`);
   }

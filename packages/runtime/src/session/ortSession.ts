@@ -24,6 +24,8 @@ export async function createOrtSession(bytes: Uint8Array, o: OrtSessionOptions):
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     executionProviders: o.device === 'cuda' ? ['cuda'] : ['cpu'],
+    // A missing CUDA provider is reported by our own one-line error; keep onnxruntime's log quiet about it.
+    ...(o.device === 'cuda' ? { logSeverityLevel: 4 as const } : {}),
   };
   try {
     return await ort.InferenceSession.create(bytes, options);

@@ -9,7 +9,7 @@ export function maskData(x: unknown, name: string, fn: string, shape?: readonly 
   const [h, w] = t.shape;
   const n = h * w;
   const strided = t.stride[1] !== 1 || t.stride[0] !== w;
-  if (!strided && !(t.data instanceof BigInt64Array) && !(t.data instanceof BigUint64Array)) {
+  if (!strided && ArrayBuffer.isView(t.data) && !(t.data instanceof BigInt64Array) && !(t.data instanceof BigUint64Array)) {
     return { data: (t.data as unknown as Int32Array).subarray(t.offset, t.offset + n), h, w };
   }
   if (t.data instanceof BigInt64Array || t.data instanceof BigUint64Array) {

@@ -38,58 +38,45 @@ export function upsampleArgmax(soft: Float32Array, h: number, w: number, C: numb
   const ty = axisTable(h, H);
   const tx = axisTable(w, W);
   const out = new Int32Array(H * W);
-  const v = new Float32Array(C);
-  const interp = (y: number, x: number, c: number): number => {
-    const a = ty.i0[y] * w;
-    const b = ty.i1[y] * w;
-    const fy = ty.f[y];
-    const x0 = tx.i0[x];
-    const x1 = tx.i1[x];
-    const fx = tx.f[x];
-    const top = soft[(a + x0) * C + c] * (1 - fx) + soft[(a + x1) * C + c] * fx;
-    const bot = soft[(b + x0) * C + c] * (1 - fx) + soft[(b + x1) * C + c] * fx;
-    return top * (1 - fy) + bot * fy;
-  };
-  let lo: Float32Array | undefined;
-  let scale: Float32Array | undefined;
-  if (reference) {
-    lo = new Float32Array(C).fill(Infinity);
-    const hi = new Float32Array(C).fill(-Infinity);
+  const row = new Float32Array(w * C);
+  // One output row at a time: blend the two token rows, then interpolate along x.
+  const pass = (visit: (y: number, x: number, c: number, z: number) => void) => {
     for (let y = 0; y < H; y++) {
+      const a = ty.i0[y] * w * C;
+      const b = ty.i1[y] * w * C;
+      const fy = ty.f[y];
+      for (let q = 0; q < w * C; q++) row[q] = soft[a + q] * (1 - fy) + soft[b + q] * fy;
       for (let x = 0; x < W; x++) {
-        for (let c = 0; c < C; c++) {
-          const z = interp(y, x, c);
-          if (z < lo[c]) lo[c] = z;
-          if (z > hi[c]) hi[c] = z;
-        }
+        const x0 = tx.i0[x] * C;
+        const x1 = tx.i1[x] * C;
+        const fx = tx.f[x];
+        for (let c = 0; c < C; c++) visit(y, x, c, row[x0 + c] * (1 - fx) + row[x1 + c] * fx);
       }
     }
-    scale = new Float32Array(C);
+  };
+  const lo = new Float32Array(C);
+  const scale = new Float32Array(C).fill(1);
+  if (reference) {
+    lo.fill(Infinity);
+    const hi = new Float32Array(C).fill(-Infinity);
+    pass((_y, _x, c, z) => {
+      if (z < lo[c]) lo[c] = z;
+      if (z > hi[c]) hi[c] = z;
+    });
     for (let c = 0; c < C; c++) {
       if (hi[c] > 0 && hi[c] > lo[c]) scale[c] = 1 / (hi[c] - lo[c]);
       else if (hi[c] > 0) scale[c] = 0; // a constant positive channel becomes 0 (DINO would divide 0 by 0)
-      else {
-        lo[c] = 0;
-        scale[c] = 1;
-      }
+      else lo[c] = 0;
     }
   }
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      let best = 0;
-      let bv = -Infinity;
-      for (let c = 0; c < C; c++) {
-        let z = interp(y, x, c);
-        if (lo && scale) z = (z - lo[c]) * scale[c];
-        v[c] = z;
-        if (z > bv) {
-          bv = z;
-          best = c;
-        }
-      }
-      out[y * W + x] = best;
+  let bv = -Infinity;
+  pass((y, x, c, z) => {
+    const v = reference ? (z - lo[c]) * scale[c] : z;
+    if (c === 0 || v > bv) {
+      bv = v;
+      out[y * W + x] = c;
     }
-  }
+  });
   return out;
 }
 

@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""bench/extract helper (Debian torch 1.13): a ViT-B/16-shaped model with seeded random weights.
+
+  vit_b16.py export <out.onnx>                 export to ONNX (opset 17, dynamic batch)
+  vit_b16.py hooks <batch> <iters> <warmup>    PyTorch eager + forward hooks collecting the 12 attention
+                                               and 12 block tensors; prints {"imagesPerSecond": ...}
+
+The architecture is timm's VisionTransformer (one qkv Linear, attention probabilities through an
+attn_drop module, which is where a forward hook sees them, as with timm models).
+"""
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+D, DEPTH, HEADS, PATCH, IMG = 768, 12, 12, 16, 224
+
+
+class Attention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.h, self.hd = HEADS, D // HEADS
+        self.scale = self.hd ** -0.5
+        self.qkv = nn.Linear(D, 3 * D)
+        self.attn_drop = nn.Dropout(0.0)
+        self.proj = nn.Linear(D, D)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        q, k, v = self.qkv(x).reshape(B, N, 3, self.h, self.hd).permute(2, 0, 3, 1, 4).unbind(0)
+        attn = self.attn_drop(((q @ k.transpose(-2, -1)) * self.scale).softmax(dim=-1))
+        return self.proj((attn @ v).transpose(1, 2).reshape(B, N, C))
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(D, eps=1e-6)
+        self.attn = Attention()
+        self.norm2 = nn.LayerNorm(D, eps=1e-6)
+        self.mlp = nn.Sequential(nn.Linear(D, 4 * D), nn.GELU(), nn.Linear(4 * D, D))
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class ViT(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.patch_embed = nn.Conv2d(3, D, PATCH, PATCH)
+        self.cls_token = nn.Parameter(torch.randn(1, 1, D) * 0.02)
+        self.pos_embed = nn.Parameter(torch.randn(1, (IMG // PATCH) ** 2 + 1, D) * 0.02)
+        self.blocks = nn.Sequential(*[Block() for _ in range(DEPTH)])
+        self.norm = nn.LayerNorm(D, eps=1e-6)
+        self.head = nn.Linear(D, 1000)
+
+    def forward(self, x):
+        x = self.patch_embed(x).flatten(2).transpose(1, 2)
+        x = torch.cat((self.cls_token.expand(x.shape[0], -1, -1), x), dim=1) + self.pos_embed
+        x = self.norm(self.blocks(x))
+        return self.head(x[:, 0])
+
+
+def main():
+    torch.manual_seed(0)
+    model = ViT().eval()
+    if sys.argv[1] == 'export':
+        with torch.no_grad():
+            torch.onnx.export(model, (torch.randn(1, 3, IMG, IMG),), sys.argv[2], opset_version=17,
+                              input_names=['pixels'], output_names=['logits'],
+                              dynamic_axes={'pixels': {0: 'batch'}, 'logits': {0: 'batch'}})
+        return
+    batch, iters, warmup = (int(a) for a in sys.argv[2:5])
+    torch.set_num_threads(2)
+    collected = []
+    for blk in model.blocks:
+        blk.attn.attn_drop.register_forward_hook(lambda m, i, o: collected.append(o))
+        blk.register_forward_hook(lambda m, i, o: collected.append(o))
+    x = torch.randn(batch, 3, IMG, IMG)
+    with torch.no_grad():
+        for _ in range(warmup):
+            collected.clear()
+            model(x)
+        times = []
+        for _ in range(iters):
+            t0 = time.perf_counter()
+            collected.clear()
+            model(x)
+            assert len(collected) == 24
+            # the consumer: the same light read the TypeScript side does on every tap
+            s = sum(float(t.reshape(-1)[0]) for t in collected)
+            times.append(time.perf_counter() - t0)
+    med = sorted(times)[len(times) // 2] if len(times) % 2 else sum(sorted(times)[len(times) // 2 - 1:len(times) // 2 + 1]) / 2
+    print(json.dumps({'imagesPerSecond': batch / med, 'medianSeconds': med, 'threads': torch.get_num_threads(),
+                      'omp': os.environ.get('OMP_WAIT_POLICY')}))
+
+
+if __name__ == '__main__':
+    main()
