@@ -2,8 +2,10 @@
 """bench/extract helper (Debian torch 1.13): a ViT-B/16-shaped model with seeded random weights.
 
   vit_b16.py export <out.onnx>                 export to ONNX (opset 17, dynamic batch)
-  vit_b16.py hooks <batch> <iters> <warmup>    PyTorch eager + forward hooks collecting the 12 attention
-                                               and 12 block tensors; prints {"imagesPerSecond": ...}
+  vit_b16.py serve <batch>                     PyTorch eager + forward hooks collecting the 12 attention
+                                               and 12 block tensors; each "run" line on stdin runs one batch
+                                               and prints its seconds (so run.mjs can interleave it with
+                                               the onnxruntime runs: the same machine load for all three)
 
 The architecture is timm's VisionTransformer (one qkv Linear, attention probabilities through an
 attn_drop module, which is where a forward hook sees them, as with timm models).
@@ -74,29 +76,25 @@ def main():
                               input_names=['pixels'], output_names=['logits'],
                               dynamic_axes={'pixels': {0: 'batch'}, 'logits': {0: 'batch'}})
         return
-    batch, iters, warmup = (int(a) for a in sys.argv[2:5])
+    batch = int(sys.argv[2])
     torch.set_num_threads(2)
     collected = []
     for blk in model.blocks:
         blk.attn.attn_drop.register_forward_hook(lambda m, i, o: collected.append(o))
         blk.register_forward_hook(lambda m, i, o: collected.append(o))
     x = torch.randn(batch, 3, IMG, IMG)
+    print(json.dumps({'ready': True, 'threads': torch.get_num_threads(), 'omp': os.environ.get('OMP_WAIT_POLICY')}), flush=True)
     with torch.no_grad():
-        for _ in range(warmup):
-            collected.clear()
-            model(x)
-        times = []
-        for _ in range(iters):
+        for line in sys.stdin:
+            if line.strip() != 'run':
+                break
             t0 = time.perf_counter()
             collected.clear()
             model(x)
             assert len(collected) == 24
             # the consumer: the same light read the TypeScript side does on every tap
             s = sum(float(t.reshape(-1)[0]) for t in collected)
-            times.append(time.perf_counter() - t0)
-    med = sorted(times)[len(times) // 2] if len(times) % 2 else sum(sorted(times)[len(times) // 2 - 1:len(times) // 2 + 1]) / 2
-    print(json.dumps({'imagesPerSecond': batch / med, 'medianSeconds': med, 'threads': torch.get_num_threads(),
-                      'omp': os.environ.get('OMP_WAIT_POLICY')}))
+            print(json.dumps({'seconds': time.perf_counter() - t0, 'checksum': s}), flush=True)
 
 
 if __name__ == '__main__':

@@ -152,7 +152,10 @@ export class AttentionSuiteAccumulator {
   /** Clears every analysis. */
   reset(): this {
     for (const n of NAMES) this.m[n]?.reset();
-    if (this.stats) this.stats.warned = false;
+    if (this.stats) {
+      this.stats.warned = false;
+      this.stats.worst = 0;
+    }
     return this;
   }
 

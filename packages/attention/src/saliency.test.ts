@@ -91,5 +91,7 @@ describe('saliencyIoU', () => {
     expect(() => saliencyIoU(randomAttention(2, 1, g0, 1), tensor(new Uint8Array(8), [2, 2, 2]), g0)).toThrow(/`grid.prefix` of saliencyIoU must be ≥ 1.*use source 'spatial'/);
     // @ts-expect-error wrong literal on purpose
     expect(() => saliencyIoU(att, tensor(new Uint8Array(8), [2, 2, 2]), grid, { source: 'mean' })).toThrow("`source` of saliencyIoU must be 'cls' or 'spatial'. Got \"mean\".");
+    // @ts-expect-error wrong literal on purpose
+    expect(() => saliencyIoU(att, tensor(new Uint8Array(8), [2, 2, 2]), grid, { heads: 'all' })).toThrow("`heads` of saliencyIoU must be 'each' or 'merged'. Got \"all\".");
   });
 });

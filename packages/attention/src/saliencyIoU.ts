@@ -1,4 +1,4 @@
-import { tensor, type Data, type Tensor } from '@vit/io';
+import { VitValueError, tensor, type Data, type Tensor } from '@vit/io';
 import type { AttentionCheckOptions, AttentionGrid } from './grid.js';
 import { saliencyMapKernel } from './internal/kernels.js';
 import { checkSource } from './internal/options.js';
@@ -37,7 +37,8 @@ export interface SaliencyIoUOptions extends AttentionCheckOptions {
  * @param grid The token layout `{ gh, gw, prefix }`.
  * @param options See {@link SaliencyIoUOptions}.
  * @returns `[B,H]` float32 (`[B,1]` with `heads: 'merged'`); images with an empty ground truth
- *   are skipped and hold NaN.
+ *   are skipped and hold NaN. A head whose map is all zero (e.g. a CLS row entirely on the
+ *   prefix tokens) predicts an empty mask, IoU 0.
  * @throws VitValueError (`VIT_SHAPE`) on a grid or `gt` shape mismatch; (`VIT_NO_CLS`) for
  *   `source: 'cls'` with `prefix` 0; (`VIT_NON_FINITE`) on NaN/Inf in `att`.
  * @example
@@ -47,6 +48,8 @@ export function saliencyIoU(att: Tensor, gt: Tensor<Data>, grid: AttentionGrid, 
   const fn = 'saliencyIoU';
   const source = checkSource(options.source ?? 'cls', fn);
   const mass = checkMass(options.mass ?? 0.6, fn);
+  const heads = options.heads ?? 'each';
+  if (heads !== 'each' && heads !== 'merged') throw new VitValueError(`\`heads\` of ${fn} must be 'each' or 'merged'. Got ${JSON.stringify(heads)}.`);
   const v = attentionView(att, grid, fn);
   if (source === 'cls') requireCls(grid, fn, "use source 'spatial'");
   const masks = gtMasks(gt, v.B, v.gh, v.gw, fn);
@@ -57,5 +60,5 @@ export function saliencyIoU(att: Tensor, gt: Tensor<Data>, grid: AttentionGrid, 
   const iou = new Float64Array(v.B * v.H);
   const merged = new Float64Array(v.B);
   saliencyFromMaps(maps, masks, v.B, v.H, v.N, mass, iou, merged);
-  return options.heads === 'merged' ? tensor(Float32Array.from(merged), [v.B, 1]) : tensor(Float32Array.from(iou), [v.B, v.H]);
+  return heads === 'merged' ? tensor(Float32Array.from(merged), [v.B, 1]) : tensor(Float32Array.from(iou), [v.B, v.H]);
 }

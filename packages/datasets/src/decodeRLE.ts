@@ -2,6 +2,7 @@ import { tensor } from '@vit/io';
 import type { Tensor } from '@vit/io';
 import { decodeCompressedCounts } from './decodeCompressedCounts.js';
 import { VitDatasetError } from './errors.js';
+import { paintColumnMajorRun } from './internal/paintRun.js';
 
 // the same ceiling @vit/io puts on decoded images: larger sizes are corrupt files, not photos
 const MAX_PIXELS = 2 ** 28;
@@ -66,16 +67,12 @@ export function decodeRLE(rle: CocoRLE, options: DecodeRLEOptions = {}): Tensor<
     );
   }
   const out = new Uint8Array(n);
-  // k walks column-major positions; write to row-major index (k % h) * w + floor(k / h)
+  // k walks column-major positions; odd runs are ones
   let k = 0;
   for (let i = 0; i < counts.length; i++) {
     const c = counts[i];
-    if (i & 1) {
-      for (let e = k + c; k < e; k++) {
-        const x = Math.floor(k / h);
-        out[(k - x * h) * w + x] = 1;
-      }
-    } else k += c;
+    if (i & 1 && c > 0) paintColumnMajorRun(out, h, w, k, k + c);
+    k += c;
   }
   return tensor(out, [h, w]);
 }

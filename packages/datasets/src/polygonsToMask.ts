@@ -1,6 +1,7 @@
 import { tensor } from '@vit/io';
 import type { Tensor } from '@vit/io';
 import { VitDatasetError } from './errors.js';
+import { paintColumnMajorRun } from './internal/paintRun.js';
 
 /** Options of {@link polygonsToMask}. */
 export interface PolygonsToMaskOptions {
@@ -40,7 +41,6 @@ export function polygonsToMask(polygons: readonly (readonly number[])[], size: r
     throw new VitDatasetError('VIT_DATASET_FORMAT', `\`polygons\` of polygonsToMask must be a list of [x1,y1,x2,y2,…] lists. Got ${typeof polygons}.`, { file });
   }
   const union = new Uint8Array(h * w);
-  const colMajor = new Uint8Array(h * w);
   for (let p = 0; p < polygons.length; p++) {
     const poly = polygons[p];
     if (!Array.isArray(poly) || poly.length % 2 !== 0 || !poly.every((v) => typeof v === 'number' && Number.isFinite(v))) {
@@ -51,20 +51,14 @@ export function polygonsToMask(polygons: readonly (readonly number[])[], size: r
       );
     }
     if (poly.length < 6 || h === 0 || w === 0) continue;
-    colMajor.fill(0);
-    fillPolygonColumnMajor(poly, h, w, colMajor);
-    for (let k = 0; k < h * w; k++) {
-      if (colMajor[k]) {
-        const x = Math.floor(k / h);
-        union[(k - x * h) * w + x] = 1;
-      }
-    }
+    // painting each polygon's runs as 1s into the same mask is the union
+    fillPolygon(poly, h, w, union);
   }
   return tensor(union, [h, w]);
 }
 
-/** Marks the polygon's pixels in a column-major `out` of length h·w. */
-function fillPolygonColumnMajor(poly: readonly number[], h: number, w: number, out: Uint8Array): void {
+/** Sets the polygon's pixels to 1 in the row-major `[h,w]` mask `out`. */
+function fillPolygon(poly: readonly number[], h: number, w: number, out: Uint8Array): void {
   const k = poly.length / 2;
   // vertices on the fine grid, rounded half up (C truncation of v + 0.5)
   const vx = new Array<number>(k + 1);
@@ -123,9 +117,9 @@ function fillPolygonColumnMajor(poly: readonly number[], h: number, w: number, o
   let from = 0;
   for (const t of toggles) {
     const end = Math.min(t, n);
-    if (inside) out.fill(1, from, end);
+    if (inside && end > from) paintColumnMajorRun(out, h, w, from, end);
     from = end;
     inside = !inside;
   }
-  if (inside) out.fill(1, from, n);
+  if (inside && n > from) paintColumnMajorRun(out, h, w, from, n);
 }

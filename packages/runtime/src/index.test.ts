@@ -32,6 +32,7 @@ it('exports exactly the public API', async () => {
     'tensorProto',
     'tileOffsets',
     'valueInfo',
+    'vitParameterCount',
     'vitPresets',
   ]);
 });

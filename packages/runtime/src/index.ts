@@ -46,5 +46,6 @@ export { randomViTWeights } from './builder/randomViTWeights.js';
 export type { RandomViTWeightsOptions } from './builder/randomViTWeights.js';
 export { resolveViTConfig } from './builder/resolveViTConfig.js';
 export { vitPresets } from './builder/vitPresets.js';
+export { vitParameterCount } from './builder/vitParameterCount.js';
 export type { ViTPreset } from './builder/vitPresets.js';
 export type { CheckpointTensor, ResolvedViTConfig, ViTConfig, ViTPreprocessing, ViTWeights } from './builder/types.js';

@@ -170,7 +170,10 @@ export abstract class LayeredAccumulator<O extends object, Out> {
     this.sums = {};
     this.perImage = null;
     this.n = 0;
-    if (this.stats) this.stats.warned = false;
+    if (this.stats) {
+      this.stats.warned = false;
+      this.stats.worst = 0;
+    }
     return this;
   }
 

@@ -145,4 +145,10 @@ describe('buildViT bad input', () => {
       buildViT(cfg, undefined, { preprocessing: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], inputSize: [3, 224, 224], interpolation: 'bicubic' } }),
     ).toThrow('`options.preprocessing.inputSize` of buildViT must be [3, 16, 16] to match the config. Got [3,224,224].');
   });
+
+  it('refuses models above the 2 GB protobuf limit before allocating anything', () => {
+    expect(() => buildViT({ imageSize: 224, patchSize: 14, dim: 1280, depth: 32, heads: 16 })).toThrow(
+      '`config` of buildViT describes 2.52 GB of float32 weights, above the 2 GB a single ONNX protobuf can hold (ViT-H/14 and larger); external-data ONNX files are not supported yet.',
+    );
+  });
 });

@@ -6,6 +6,10 @@ import { randomViTWeights } from './randomViTWeights.js';
 import { resolveConfig } from './resolveViTConfig.js';
 import type { ResolvedViTConfig, ViTConfig, ViTPreprocessing, ViTWeights } from './types.js';
 import { INPUT_NAME, vitGraph } from './vitGraph.js';
+import { vitParameters } from './vitParameters.js';
+
+/** protobuf messages are limited to 2 GiB; keep a margin for the graph itself. */
+const PROTOBUF_LIMIT = 2 ** 31 - 2 ** 24;
 
 /** Options of {@link buildViT}. */
 export interface BuildViTOptions {
@@ -49,7 +53,8 @@ export interface BuildViTOptions {
  * @returns the serialised ONNX model.
  * @throws VitValueError `VIT_CONFIG` naming the config field; `VIT_WEIGHT_MISSING`,
  *   `VIT_WEIGHT_UNKNOWN`, `VIT_WEIGHT_SHAPE`, `VIT_WEIGHT_DTYPE`, `VIT_WEIGHT_VALUE` naming the
- *   checkpoint key; `VIT_VALUE` for a bad option.
+ *   checkpoint key; `VIT_MODEL_TOO_LARGE` above protobuf's 2 GB (ViT-H/14 in float32); `VIT_VALUE`
+ *   for a bad option.
  * @example
  * import { buildViT } from '@vit/runtime';
  * import { readSafetensors } from '@vit/io';
@@ -74,6 +79,13 @@ export function buildViT(config: ViTConfig, weights?: ViTWeights, options: Build
   const strict = options.strict ?? true;
   if (typeof strict !== 'boolean') throw new VitValueError(`\`options.strict\` of ${fn} must be true or false. Got ${JSON.stringify(strict)}.`);
   if (options.preprocessing !== undefined) checkPreprocessing(options.preprocessing, c, fn);
+  const bytes = vitParameters(c).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1) * (p.kind === 'float' ? 4 : 8), 0);
+  if (bytes > PROTOBUF_LIMIT) {
+    throw new VitValueError(
+      `\`config\` of ${fn} describes ${(bytes / 1e9).toFixed(2)} GB of float32 weights, above the 2 GB a single ONNX protobuf can hold (ViT-H/14 and larger); external-data ONNX files are not supported yet.`,
+      { code: 'VIT_MODEL_TOO_LARGE' },
+    );
+  }
   const source = weights ?? randomViTWeights(config, { seed: options.seed ?? 0 });
   const loaded = loadViTWeights(c, source, fn, strict);
   const parts = vitGraph(c, loaded, taps, layers);

@@ -86,7 +86,7 @@ export function vitGraph(c: ResolvedViTConfig, w: LoadedWeights, taps: readonly 
 
   // ---- prefix tokens and position embedding (timm `_pos_embed`) ----
   const posEmbed = c.posEmbed === 'learned' ? param('pos_embed', weight('pos_embed'), [1, c.noEmbedClass ? gh * gw : T, D]) : null;
-  if (posEmbed && c.noEmbedClass) x = op('Add', [x, posEmbed], fresh('pos_embed.add'));
+  if (posEmbed && c.noEmbedClass) x = op('Add', [x, posEmbed], P > 0 ? 'patch_embed.positioned' : 'embeddings');
   if (P > 0) {
     const parts: string[] = [];
     if (c.classToken) parts.push(param('cls_token', weight('cls_token'), [1, 1, D]));
@@ -98,7 +98,7 @@ export function vitGraph(c: ResolvedViTConfig, w: LoadedWeights, taps: readonly 
     const expanded = op('Expand', [prefix, shape], 'prefix.expanded');
     x = op('Concat', [expanded, x], 'tokens', [attr('axis', 1, 'int')]);
   }
-  if (posEmbed && !c.noEmbedClass) x = op('Add', [x, posEmbed], fresh('pos_embed.add'));
+  if (posEmbed && !c.noEmbedClass) x = op('Add', [x, posEmbed], 'embeddings');
   if (c.preNorm) x = layerNorm(x, 'norm_pre', 'norm_pre');
 
   // ---- blocks ----

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveViTConfig } from './resolveViTConfig.js';
 import { vitPresets } from './vitPresets.js';
-import { vitParameters } from './vitParameters.js';
+import { vitParameterCount } from './vitParameterCount.js';
 import type { ResolvedViTConfig } from './types.js';
 
 /** Parameter count written out layer by layer (a second, independent computation). */
@@ -21,7 +21,7 @@ function countByHand(c: ResolvedViTConfig): number {
   return n;
 }
 
-const count = (c: ResolvedViTConfig) => vitParameters(c).filter((p) => p.kind === 'float').reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+const count = (c: ResolvedViTConfig) => vitParameterCount(c);
 
 describe.each(Object.entries(vitPresets))('preset %s', (name, preset) => {
   it('resolves, and its preprocessing matches its input', () => {
