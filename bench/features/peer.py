@@ -1,6 +1,9 @@
 """Peer side of bench/features/run.mjs: scikit-learn / numpy on the same .npy data.
 
-Usage: /usr/bin/python3 peer.py X.npy Y.npy seeds(comma) minibatch_images
+Usage (one measurement per call, so run.mjs can interleave peer and ours under changing load):
+  /usr/bin/python3 peer.py kmeans X.npy SEED
+  /usr/bin/python3 peer.py cka X.npy Y.npy REPEATS
+  /usr/bin/python3 peer.py minibatch IMAGES
 Prints one JSON object on stdout.
 """
 import json
@@ -25,30 +28,32 @@ def hsic1(K, L):
 
 
 def main():
-    X = np.load(sys.argv[1])
-    Y = np.load(sys.argv[2])
-    seeds = [int(s) for s in sys.argv[3].split(',')]
-    mb_images = int(sys.argv[4])
+    cmd = sys.argv[1]
     out = {}
-
-    KMeans(n_clusters=5, n_init=1, random_state=0).fit(X[:500])  # warm-up (threadpools)
-    times, inertias, iters = [], [], []
-    for s in seeds:
+    if cmd == 'kmeans':
+        X = np.load(sys.argv[2])
+        seed = int(sys.argv[3])
+        KMeans(n_clusters=5, n_init=1, random_state=0).fit(X[:500])  # warm-up (threadpools)
         t0 = time.perf_counter()
-        km = KMeans(n_clusters=50, n_init=10, random_state=s).fit(X)
-        times.append(time.perf_counter() - t0)
-        inertias.append(float(km.inertia_))
-        iters.append(int(km.n_iter_))
-    out['kmeans'] = {'times': times, 'inertias': inertias, 'iterations': iters}
+        km = KMeans(n_clusters=50, n_init=10, random_state=seed).fit(X)
+        out = {'time': time.perf_counter() - t0, 'inertia': float(km.inertia_), 'iterations': int(km.n_iter_)}
+    elif cmd == 'cka':
+        X = np.load(sys.argv[2])
+        Y = np.load(sys.argv[3])
+        linear_cka(X[:500], Y[:500])  # warm-up
+        best = float('inf')
+        for _ in range(int(sys.argv[4])):
+            t0 = time.perf_counter()
+            value = linear_cka(X, Y)
+            best = min(best, time.perf_counter() - t0)
+        out = {'value': value, 'best': best}
+    elif cmd == 'minibatch':
+        out = {'imagesPerSecond': minibatch(int(sys.argv[2]))}
+    print(json.dumps(out))
 
-    ckas, ctimes = [], []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        ckas.append(linear_cka(X, Y))
-        ctimes.append(time.perf_counter() - t0)
-    out['cka'] = {'value': ckas[0], 'best': min(ctimes)}
 
-    # Minibatch CKA, 12 x 12 layers, 'all' tokens [197,768], batches of 8 (same loop as ours).
+def minibatch(images):
+    # Minibatch CKA, 12 x 12 layers, 'all' tokens [197,768], batches of 8 (the same loop as ours).
     rng = np.random.default_rng(0)
     pool_a = [rng.standard_normal((8, 197 * 768), dtype=np.float32) for _ in range(12)]
     pool_b = [rng.standard_normal((8, 197 * 768), dtype=np.float32) for _ in range(12)]
@@ -56,7 +61,7 @@ def main():
     kk = np.zeros(12)
     ll = np.zeros(12)
     t0 = time.perf_counter()
-    for _ in range(mb_images // 8):
+    for _ in range(images // 8):
         Ks = []
         Ls = []
         for a in pool_a:
@@ -73,9 +78,7 @@ def main():
                 kl[i, j] += hsic1(K, L)
         for j, L in enumerate(Ls):
             ll[j] += hsic1(L, L)
-    dt = time.perf_counter() - t0
-    out['minibatch'] = {'imagesPerSecond': mb_images / dt}
-    print(json.dumps(out))
+    return images / (time.perf_counter() - t0)
 
 
 main()

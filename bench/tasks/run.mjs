@@ -5,7 +5,8 @@
 //    onnxruntime backend) against numpy in the same run (/usr/bin/python3: normalise, matmul,
 //    argpartition, weighted vote), on the same data written once as .npy under bench/.data/.
 // 2. Label propagation: a 60-frame 480×854 synthetic video with 28×52×768 token features
-//    (a textured square moving over a textured background), frames/s and J&F.
+//    (a textured square moving over a textured background), frames/s and J&F, against the same
+//    algorithm in numpy (DINO-style: matmul, window mask, argpartition top-5, bilinear, argmax).
 // Ratios are printed last.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ const M = 5000;
 const D = 768;
 const C = 100;
 const K = 20;
-const REPEATS = 2;
+const REPEATS = 5;
 
 function rng(seed) {
   let s = seed >>> 0 || 1;
@@ -52,6 +53,16 @@ function writeNpy(file, data, shape) {
   pre.write('\x93NUMPY', 0, 'latin1');
   pre[6] = 1;
   pre[7] = 0;
+  pre.writeUInt16LE(header.length, 8);
+  writeFileSync(file, Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+}
+function writeNpyU8(file, data, shape) {
+  const header0 = `{'descr': '|u1', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
+  const pad = 64 - ((10 + header0.length + 1) % 64);
+  const header = header0 + ' '.repeat(pad % 64) + '\n';
+  const pre = Buffer.alloc(10);
+  pre.write('\x93NUMPY', 0, 'latin1');
+  pre[6] = 1;
   pre.writeUInt16LE(header.length, 8);
   writeFileSync(file, Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
 }
@@ -124,23 +135,26 @@ print(json.dumps({"seconds": best, "top1": float((preds == tel).mean()), "top5":
 
 async function benchKnn() {
   const data = makeKnnData();
-  const py = JSON.parse(
-    execFileSync('/usr/bin/python3', ['-c', numpyScript, ...data.files, String(K), String(C), String(REPEATS)], { encoding: 'utf8', maxBuffer: 1 << 20 }),
-  );
   const backend = ortBackend();
   const train = tensor(data.train, [N, D]);
   const test = tensor(data.test, [M, D]);
-  let best = Infinity;
-  let res;
   // one untimed warm-up on a slice creates the onnxruntime sessions
   await knnClassify(tensor(data.train.subarray(0, 64 * D), [64, D]), data.trainLabels.subarray(0, 64), tensor(data.test.subarray(0, 8 * D), [8, D]), { k: K, backend });
+  // The machine is shared: numpy and ours alternate, best of REPEATS each.
+  let py;
+  let ours;
   for (let i = 0; i < REPEATS; i++) {
+    const p = JSON.parse(
+      execFileSync('/usr/bin/python3', ['-c', numpyScript, ...data.files, String(K), String(C), '1'], { encoding: 'utf8', maxBuffer: 1 << 20 }),
+    );
+    if (!py || p.seconds < py.seconds) py = p;
     const t0 = performance.now();
-    res = await knnClassify(train, data.trainLabels, test, { k: K, backend, testLabels: data.testLabels });
-    best = Math.min(best, (performance.now() - t0) / 1000);
+    const res = await knnClassify(train, data.trainLabels, test, { k: K, backend, testLabels: data.testLabels });
+    const seconds = (performance.now() - t0) / 1000;
+    if (!ours || seconds < ours.seconds) ours = { seconds, top1: res.top1, top5: res.top5 };
   }
   await backend.dispose?.();
-  return { ours: { seconds: best, top1: res.top1, top5: res.top5 }, numpy: py };
+  return { ours, numpy: py };
 }
 
 /** 60 frames, 28×52 tokens, 768-d: background texture codes + a textured square moving right. */
@@ -176,10 +190,71 @@ function* syntheticVideo(frames, h, w, dim, H, W) {
   }
 }
 
+const numpyPropagation = `
+import sys, time, json
+import numpy as np
+feats = np.load(sys.argv[1])          # [N,h,w,D]
+first = np.load(sys.argv[2])          # [H,W] uint8
+N, h, w, D = feats.shape
+H, W = first.shape
+T, R, K, NC = 0.1, 12, 5, 7
+t0 = time.perf_counter()
+hw = h * w
+ii, jj = np.divmod(np.arange(hw), w)
+win = (np.abs(ii[:, None] - ii[None, :]) <= R) & (np.abs(jj[:, None] - jj[None, :]) <= R)
+C = int(first.max()) + 1
+ys = np.minimum(np.floor((np.arange(h) + 0.5) * H / h).astype(int), H - 1)
+xs = np.minimum(np.floor((np.arange(w) + 0.5) * W / w).astype(int), W - 1)
+soft0 = np.eye(C, dtype=np.float32)[first[ys][:, xs].reshape(-1)]
+norm = lambda x: x / np.linalg.norm(x, axis=1, keepdims=True)
+def table(n, M):
+    s = np.maximum(0, (np.arange(M) + 0.5) * n / M - 0.5)
+    a = np.minimum(np.floor(s).astype(int), n - 1)
+    return a, np.minimum(a + 1, n - 1), (s - a).astype(np.float32)
+y0, y1, fy = table(h, H)
+x0, x1, fx = table(w, W)
+f0 = norm(feats[0].reshape(hw, D))
+queue = []
+out = np.zeros((N, H, W), np.uint8)
+out[0] = first
+for t in range(1, N):
+    ft = norm(feats[t].reshape(hw, D))
+    ctxf = np.concatenate([f0] + [q[0] for q in queue])
+    ctxs = np.concatenate([soft0] + [q[1] for q in queue])
+    sim = ft @ ctxf.T
+    sim[~np.tile(win, (1, 1 + len(queue)))] = -np.inf
+    idx = np.argpartition(-sim, K, axis=1)[:, :K]
+    val = np.take_along_axis(sim, idx, 1)
+    wgt = np.exp((val - val.max(1, keepdims=True)) / T)
+    wgt /= wgt.sum(1, keepdims=True)
+    soft = np.einsum('nk,nkc->nc', wgt, ctxs[idx])
+    queue.append((ft, soft))
+    if len(queue) > NC:
+        queue.pop(0)
+    s3 = soft.reshape(h, w, C)
+    rows = s3[y0] * (1 - fy)[:, None, None] + s3[y1] * fy[:, None, None]
+    up = rows[:, x0] * (1 - fx)[None, :, None] + rows[:, x1] * fx[None, :, None]
+    out[t] = up.argmax(2)
+dt = time.perf_counter() - t0
+np.save(sys.argv[3], out)
+print(json.dumps({"seconds": dt}))
+`;
+
 async function benchPropagation() {
   const frames = 60;
   const [h, w, dim, H, W] = [28, 52, 768, 480, 854];
   const items = [...syntheticVideo(frames, h, w, dim, H, W)];
+  // the same video for numpy, written once
+  const featFile = join(dataDir, 'video_features.npy');
+  const maskFile = join(dataDir, 'video_first_mask.npy');
+  const outFile = join(dataDir, 'video_numpy_labels.npy');
+  if (!existsSync(featFile) || !existsSync(maskFile)) {
+    const all = new Float32Array(frames * h * w * dim);
+    items.forEach((x, t) => all.set(x.features.data, t * h * w * dim));
+    writeNpy(featFile, all, [frames, h, w, dim]);
+    writeNpyU8(maskFile, items[0].gt.data, [H, W]);
+  }
+  const py = JSON.parse(execFileSync('/usr/bin/python3', ['-c', numpyPropagation, featFile, maskFile, outFile], { encoding: 'utf8' }));
   const backend = ortBackend();
   const preds = [];
   const t0 = performance.now();
@@ -192,8 +267,16 @@ async function benchPropagation() {
   }
   const seconds = (performance.now() - t0) / 1000;
   await backend.dispose?.();
-  const s = davisScores(preds, items.map((x) => x.gt));
-  return { seconds, fps: frames / seconds, JF: s.JF, J: s.J, F: s.F };
+  const gts = items.map((x) => x.gt);
+  const s = davisScores(preds, gts);
+  const npLabels = readNpy(outFile, Uint8Array);
+  let same = 0;
+  preds.forEach((p, t) => {
+    for (let i = 0; i < H * W; i++) if (p.data[i] === npLabels[t * H * W + i]) same++;
+  });
+  const npPreds = Array.from({ length: frames }, (_, t) => tensor(npLabels.subarray(t * H * W, (t + 1) * H * W), [H, W]));
+  const sNp = davisScores(npPreds, gts);
+  return { seconds, fps: frames / seconds, JF: s.JF, J: s.J, F: s.F, numpy: { seconds: py.seconds, fps: frames / py.seconds, JF: sNp.JF }, agreement: same / (frames * H * W) };
 }
 
 const knn = await benchKnn();
@@ -203,6 +286,8 @@ console.log(`  numpy               ${knn.numpy.seconds.toFixed(3)} s  top1 ${knn
 const prop = await benchPropagation();
 console.log(`label propagation, 60 frames 480×854, 28×52×768 features, context 1+7, top-5, window 12:`);
 console.log(`  ours  (ortBackend)  ${prop.seconds.toFixed(2)} s  ${prop.fps.toFixed(2)} frames/s  J&F ${prop.JF.toFixed(4)} (J ${prop.J.toFixed(4)}, F ${prop.F.toFixed(4)})`);
+console.log(`  numpy               ${prop.numpy.seconds.toFixed(2)} s  ${prop.numpy.fps.toFixed(2)} frames/s  J&F ${prop.numpy.JF.toFixed(4)}`);
+console.log(`  pixels labelled the same by both: ${(100 * prop.agreement).toFixed(3)} %`);
 console.log('ratios:');
 console.log(`  k-NN throughput ours/numpy = ${(knn.numpy.seconds / knn.ours.seconds).toFixed(2)} (target ≥ 0.8)`);
-console.log(`  label propagation = ${prop.fps.toFixed(2)} frames/s`);
+console.log(`  label propagation ours/numpy = ${(prop.fps / prop.numpy.fps).toFixed(2)} (${prop.fps.toFixed(2)} vs ${prop.numpy.fps.toFixed(2)} frames/s)`);

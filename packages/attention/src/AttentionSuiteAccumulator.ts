@@ -1,4 +1,4 @@
-import { VitValueError, type AccumulatorJSON, type Data, type Tensor } from '@vit/io';
+import { VitValueError, type Accumulator, type AccumulatorJSON, type Data, type Tensor } from '@vit/io';
 import { AAAMAccumulator, type AAAMAccumulatorOptions, type AAAMResult } from './AAAMAccumulator.js';
 import { AttentionDistanceAccumulator, type AttentionDistanceAccumulatorOptions, type AttentionDistanceResult } from './AttentionDistanceAccumulator.js';
 import { AverageCLSAccumulator, type AverageCLSAccumulatorOptions, type AverageCLSResult } from './AverageCLSAccumulator.js';
@@ -63,7 +63,7 @@ const NAMES = ['saliency', 'cls', 'aaam', 'distance'] as const;
  * const { aaam, distance } = suite.result();
  * classifyHeads(aaam!.aaam, distance!.perHead);
  */
-export class AttentionSuiteAccumulator {
+export class AttentionSuiteAccumulator implements Accumulator<AttentionSuiteBatch, AttentionSuiteResult, AttentionSuiteOptions> {
   readonly kind = 'AttentionSuite';
   private readonly m: Members;
   private stats: RowStats | null = null;
@@ -119,10 +119,11 @@ export class AttentionSuiteAccumulator {
     }
     if (saliency && !input.gt) throw new VitValueError(`\`gt\` of ${fn} is required while saliency is on: token masks [B,gh,gw].`);
     // Run every pass (and so every check) before the first analysis commits.
+    const spatialRows = aaam || distance || (cls && (cls.options.variant ?? 'cls') !== 'cls') || (saliency && saliency.options.source === 'spatial');
     for (const c of parsed.caches) {
       c.checkPrefixRows();
-      if (aaam || distance) c.spatial();
-      if ((saliency && saliency.options.source === 'spatial') || (cls && cls.options.variant && cls.options.variant !== 'cls')) c.rawSpatialMaps();
+      if (spatialRows) c.spatial(); // validates every spatial row (and is the AAAM/distance pass)
+      if (saliency && saliency.options.source === 'spatial') c.rawSpatialMaps();
     }
     // saliency first: its ground-truth check is the only one left that can fail.
     for (const n of NAMES) this.m[n]?.apply(input, parsed, fn);

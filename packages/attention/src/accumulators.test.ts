@@ -258,6 +258,16 @@ describe('AttentionSuiteAccumulator', () => {
     }
   });
 
+  it('stays unchanged when a spatial row is bad even if only CLS-row analyses read the CLS rows first', () => {
+    const suite = new AttentionSuiteAccumulator({ cls: { variant: 'spatial' }, aaam: false, distance: false, saliency: { source: 'cls' } });
+    suite.update({ ...batch(2, 1), gt: gt(2, 1) });
+    const before = JSON.stringify(suite.toJSON());
+    const bad = batch(2, 2);
+    bad.attention[0].set(1, 0, 9, 4, Infinity);
+    expect(() => suite.update({ ...bad, gt: gt(2, 2) })).toThrow(/contains Infinity in layer 1, head 1 \(image 2, query row 10\)/);
+    expect(JSON.stringify(suite.toJSON())).toBe(before);
+  });
+
   it('runs only the analyses that are on, and checks everything before changing state', () => {
     const suite = new AttentionSuiteAccumulator({ cls: false, distance: false });
     const b = batch(2, 1);

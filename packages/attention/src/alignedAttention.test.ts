@@ -62,6 +62,21 @@ describe('alignedAttention', () => {
     }
   });
 
+  it('matches the reference with attention sinks (prefix mass 0.999) and rows off 1 by 30%, tolerance 1e-6', () => {
+    const grid = { gh: 4, gw: 3, prefix: 2 };
+    const att = randomAttention(2, 3, grid, 31, 4);
+    const d = att.data as Float32Array;
+    const T = 14;
+    for (let row = 0; row < 2 * 3 * T; row++) {
+      const h = Math.floor(row / T) % 3;
+      if (h === 0) for (let k = 0; k < T; k++) d[row * T + k] *= k < 2 ? 1 : 0.001 / (1 - d[row * T] - d[row * T + 1]); // sink
+      if (h === 1 && row % 2 === 0) for (let k = 0; k < T; k++) d[row * T + k] *= 1.3; // unnormalised rows
+    }
+    for (const coverage of [false, true]) {
+      expect(toArray(alignedAttention(att, grid, { coverage, onWarning: () => {} }))).toBeDeepCloseTo(refAligned(att, grid, coverage).flat(), 1e-6);
+    }
+  });
+
   it('skips null rows (all mass on prefix) and matches the reference', () => {
     const grid = { gh: 3, gw: 3, prefix: 2 };
     const att = randomAttention(2, 2, grid, 3);

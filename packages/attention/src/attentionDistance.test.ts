@@ -30,6 +30,18 @@ describe('attentionDistance', () => {
     expect(toArray(attentionDistance(att, grid))).toBeDeepCloseTo(refDistance(att, grid).flat(), 1e-6);
   });
 
+  it('matches the reference with attention sinks and unnormalised rows, tolerance 1e-6', () => {
+    const grid = { gh: 3, gw: 5, prefix: 1 };
+    const att = randomAttention(2, 2, grid, 41, 4);
+    const d = att.data as Float32Array;
+    const T = 16;
+    for (let row = 0; row < 2 * 2 * T; row++) {
+      const scale = row % 3 === 0 ? 0.7 : 1;
+      for (let k = 0; k < T; k++) d[row * T + k] *= k === 0 ? (row % 2 ? 50 : 1) * scale : scale;
+    }
+    expect(toArray(attentionDistance(att, grid, { onWarning: () => {} }))).toBeDeepCloseTo(refDistance(att, grid).flat(), 1e-6);
+  });
+
   it('skips null rows; a head whose rows are all null gets NaN', () => {
     const grid = { gh: 2, gw: 2, prefix: 1 };
     const att = randomAttention(1, 2, grid, 5);

@@ -48,3 +48,23 @@ describe('attentionOffset', () => {
     expect(() => attentionOffset(tensor(new Float32Array([0, NaN, 0]), [1, 1, 3]))).toThrow(/contains NaN at \[0,0,1\]/);
   });
 });
+
+describe('attention analyses under a horizontal mirror of the image (an independent invariant)', () => {
+  it('mirrors the AAAM, flips dx, keeps dy and the distance (tolerance 1e-6)', async () => {
+    const { attentionDistance } = await import('./attentionDistance.js');
+    const grid = { gh: 3, gw: 5, prefix: 1 };
+    const T = 16;
+    const att = randomAttention(2, 2, grid, 99, 5);
+    // token t ↦ its mirror: prefix fixed, (i,j) ↦ (i, gw−1−j)
+    const mir = (t: number) => (t < 1 ? t : 1 + Math.floor((t - 1) / 5) * 5 + (4 - ((t - 1) % 5)));
+    const m = tensor(new Float32Array(att.size), att.shape);
+    for (let b = 0; b < 2; b++) for (let h = 0; h < 2; h++) for (let q = 0; q < T; q++) for (let k = 0; k < T; k++) m.set(b, h, mir(q), mir(k), att.get(b, h, q, k));
+    const a = alignedAttention(att, grid);
+    const am = alignedAttention(m, grid);
+    for (let h = 0; h < 2; h++) for (let u = 0; u < 5; u++) for (let v = 0; v < 9; v++) expect(am.get(h, u, 8 - v)).toBeCloseTo(a.get(h, u, v), 6);
+    const o = attentionOffset(a);
+    const om = attentionOffset(am);
+    expect(om.map((x) => [x.dx, x.dy])).toBeDeepCloseTo(o.map((x) => [-x.dx, x.dy]), 1e-6);
+    expect(Array.from(attentionDistance(m, grid).data)).toBeDeepCloseTo(Array.from(attentionDistance(att, grid).data), 1e-6);
+  });
+});

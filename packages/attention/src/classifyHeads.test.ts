@@ -42,6 +42,29 @@ describe('classifyHeads', () => {
     expect(got.filter((c) => c.class !== 'offset-local').every((c) => c.offset === null)).toBe(true);
   });
 
+  it('classifies smooth (Gaussian) heads too: soft blob, offset blob two rows up, long horizontal streak', () => {
+    const grid = { gh: 14, gw: 14, prefix: 1 };
+    const T = 197;
+    const profiles = [
+      (di: number, dj: number) => Math.exp(-(di * di + dj * dj) / (2 * 0.8 ** 2)),
+      (di: number, dj: number) => Math.exp(-((di + 2) ** 2 + dj * dj) / 2),
+      (di: number, dj: number) => Math.exp(-(di * di) / (2 * 0.3 ** 2) - (dj * dj) / (2 * 4 ** 2)),
+    ];
+    const att = tensor(new Float32Array(3 * T * T), [1, 3, T, T]);
+    profiles.forEach((f, h) => {
+      for (let k = 0; k < T; k++) att.set(0, h, 0, k, 1 / T);
+      for (let q = 0; q < 196; q++) {
+        const w = Array.from({ length: 196 }, (_, k) => f(Math.floor(k / 14) - Math.floor(q / 14), (k % 14) - (q % 14)));
+        const s = w.reduce((x, y) => x + y, 0);
+        w.forEach((x, k) => att.set(0, h, 1 + q, 1 + k, x / s));
+      }
+    });
+    const { aaam, distance } = stack([att], grid);
+    const got = classifyHeads(aaam, distance);
+    expect(got.map((c) => c.class)).toEqual(['soft-local', 'offset-local', 'axial-local']);
+    expect(got[1].offset).toEqual({ dx: 0, dy: -2 });
+  });
+
   it('reports the evidence that decided (6×7, null borders)', () => {
     const grid = { gh: 6, gw: 7, prefix: 1 };
     const { aaam, distance } = stack([plantedAttention(kinds, grid)], grid);

@@ -32,6 +32,17 @@ describe('saliencyMask', () => {
     }
   });
 
+  it('equals the reference on continuous 14×14 maps at several masses (peaked, flat, sparse)', () => {
+    const r = rng(12);
+    for (let t = 0; t < 120; t++) {
+      const p = [1, 4, 12][t % 3];
+      const xs = Float32Array.from({ length: 196 }, () => (r() < 0.1 * (t % 4) ? 0 : r() ** p));
+      for (const mass of [0.3, 0.6, 0.95, 1]) {
+        expect(Array.from(saliencyMask(tensor(xs, [14, 14]), mass))).toEqual(Array.from(refMask(Array.from(xs), mass)));
+      }
+    }
+  });
+
   it('rejects bad maps and mass', () => {
     expect(() => saliencyMask(m([0, 0], 1, 2))).toThrow('`map` of saliencyMask must have a positive sum. Got 0.');
     expect(() => saliencyMask(m([1, -1], 1, 2))).toThrow(/must be finite and ≥ 0. Got -1 at \[0,1\]/);

@@ -50,9 +50,9 @@ describe('cka', () => {
     expect(await cka(W, Z)).toBeDeepCloseTo(slowCka(toRows(W), toRows(Z)), 1e-6);
   });
 
-  it('blocked feature form (d, e > 192 columns) equals the Gram form', async () => {
-    const X = randn(420, 400, 13); // column blocks 192 + 192 + 16
-    const Y = mat(toRows(randn(420, 200, 14)).map((r, i) => r.map((v, j) => v + X.get(i, j) * 0.8)));
+  it('blocked feature form (d, e > 256 columns) equals the Gram form', async () => {
+    const X = randn(300, 520, 13); // column blocks 256 + 256 + 8
+    const Y = mat(toRows(randn(300, 270, 14)).map((r, i) => r.map((v, j) => v + X.get(i, j) * 0.8)));
     const f = await cka(X, Y, { form: 'feature' });
     expect(f).toBeDeepCloseTo(await cka(X, Y, { form: 'gram' }), 1e-6);
     expect(f).toBeGreaterThan(0.2);

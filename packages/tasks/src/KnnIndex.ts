@@ -51,14 +51,16 @@ const FN = 'KnnIndex';
  * console.log(k20.top1, k20.top5);
  */
 export class KnnIndex {
+  /** The resolved options (labels copied as Int32Array). */
   readonly options: Readonly<Required<Omit<KnnIndexOptions, 'numClasses' | 'testLabels'>>> & {
     numClasses?: number;
     testLabels?: Int32Array;
   };
   /** The sorted, unique neighbour counts. */
   readonly ks: readonly number[];
-  /** Number of test rows `m` and feature width `d`. */
+  /** Number of test rows `m`. */
   readonly m: number;
+  /** Feature width `d`. */
   readonly d: number;
   private readonly test: Matrix;
   private readonly kmax: number;

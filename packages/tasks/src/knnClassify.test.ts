@@ -95,7 +95,9 @@ describe('knnClassify', () => {
     await expect(knnClassify(train, [0, 1, -1, 2], test, { k: 1 })).rejects.toThrow(/`trainLabels\[2\]`/);
     await expect(knnClassify(train, labels, test, { k: 1, numClasses: 2 })).rejects.toThrow(/integer in \[0, 2\)\. Got 2/);
     await expect(knnClassify(train, labels, m2([[1, 0, 0]]), { k: 1 })).rejects.toThrow(VitValueError);
-    await expect(knnClassify(m2([[NaN, 0]]), [0], test, { k: 1 })).rejects.toThrow(/contains NaN at row 0/);
+    await expect(knnClassify(m2([[0, 1], [1, 0], [NaN, 0]]), [0, 1, 1], test, { k: 1, chunkSize: 2 })).rejects.toThrow(/`train` of knnClassify contains NaN at row 2, column 0/);
+    await expect(knnClassify(train, labels, test, { testLabels: [0, 1] , k: 1 })).rejects.toThrow(/`testLabels` of knnClassify must have one label per feature row \(1\)\. Got 2/);
+    await expect(knnClassify(train, labels, test, { temperature: 0, k: 1 })).rejects.toThrow(/`temperature` of knnClassify must be a finite number > 0\. Got 0/);
   });
 });
 

@@ -2,7 +2,7 @@ import { VitValueError, assertTensor } from '@vit/io';
 import type { NumericBackend, Tensor, TypedArray } from '@vit/io';
 import { KnnIndex } from './KnnIndex.js';
 import type { KnnResult } from './KnnIndex.js';
-import { integer, labelArray } from './internal/rows.js';
+import { checkFinite, integer, labelArray, positive } from './internal/rows.js';
 
 export interface KnnClassifyOptions {
   /** Number of neighbours. @default 20 */
@@ -49,6 +49,10 @@ export async function knnClassify(
   const labels = labelArray(trainLabels, n, 'trainLabels', fn, options.numClasses);
   const k = integer(options.k ?? 20, 'k', fn, 1);
   if (k > n) throw new VitValueError(`\`k\` of ${fn} must be ≤ the number of train rows (${n}). Got ${k}.`);
+  positive(options.temperature ?? 0.07, 'temperature', fn);
+  checkFinite(train, 'train', fn);
+  checkFinite(test, 'test', fn);
+  if (options.testLabels !== undefined) labelArray(options.testLabels, test.shape[0], 'testLabels', fn, options.numClasses);
   const chunk = integer(options.chunkSize ?? Math.max(1024, Math.floor(2 ** 25 / Math.max(1, test.shape[0]))), 'chunkSize', fn, 1);
   const index = new KnnIndex(test, {
     k,

@@ -3,7 +3,7 @@ import type { NumericBackend, Tensor, TypedArray } from '@vit/io';
 import { KnnIndex } from './KnnIndex.js';
 import type { KnnResult } from './KnnIndex.js';
 import { layerNumbers, sameLayerCount } from './internal/layers.js';
-import { integer, labelArray } from './internal/rows.js';
+import { checkFinite, integer, labelArray, positive } from './internal/rows.js';
 
 export interface KnnPerLayerOptions {
   /** Neighbour counts, all answered from one pass. @default [10, 20, 100, 200] */
@@ -66,6 +66,10 @@ export async function knnPerLayer(
       if (k > n) throw new VitValueError(`\`k\` of ${fn} must be ≤ the number of train rows (${n}). Got ${k}.`);
     }
     assertTensor(test[l], { name: `test[${l}]`, fn, shape: [null, d], shapeText: `[m,${d}] (the width of train[${l}])` });
+    positive(options.temperature ?? 0.07, 'temperature', fn);
+    checkFinite(tr, `train[${l}]`, fn);
+    checkFinite(test[l], `test[${l}]`, fn);
+    if (options.testLabels !== undefined) labelArray(options.testLabels, test[l].shape[0], 'testLabels', fn, options.numClasses);
     const index = new KnnIndex(test[l], {
       k: options.k,
       temperature: options.temperature,

@@ -1,4 +1,4 @@
-import { VitValueError, type AccumulatorJSON, type Tensor } from '@vit/io';
+import { VitValueError, type Accumulator, type AccumulatorJSON, type Tensor } from '@vit/io';
 import type { AttentionCheckOptions, AttentionGrid } from '../grid.js';
 import { LayerCache } from './cache.js';
 import { RowStats, attentionView, checkGrid } from './view.js';
@@ -43,7 +43,7 @@ const dec = (a: readonly (number | null)[]): number[] => a.map((x) => (x === nul
  * state as named float64 arrays that add under `merge`, an optional per-image table that
  * concatenates, atomic updates (a bad layer leaves the state untouched), and JSON.
  */
-export abstract class LayeredAccumulator<O extends object, Out> {
+export abstract class LayeredAccumulator<O extends object, Out> implements Accumulator<AttentionInput, Out, Record<string, unknown>, LayeredState> {
   protected shape: LayerShape | null = null;
   protected sums: Arrays = {};
   protected perImage: number[] | null = null;
@@ -74,6 +74,9 @@ export abstract class LayeredAccumulator<O extends object, Out> {
   protected abstract keepsPerImage(): boolean;
   /** The JSON-safe part of the options. */
   protected abstract jsonOptions(): Record<string, unknown>;
+
+  /** The analysis's result so far; pure and repeatable. @throws VitValueError before the first update. */
+  abstract result(): Out;
 
   protected requireData(fn: string): LayerShape {
     if (this.shape === null || this.n === 0) throw new VitValueError(`${this.kind}.${fn}() needs at least one update() first.`, { code: 'VIT_EMPTY' });

@@ -51,6 +51,9 @@ export function clsKernel(
     }
 }
 
+/** Largest relative error of a row's provisional scale before it is corrected. */
+const REL = 1e-6;
+
 /** Everything one pass over the spatial rows of a layer yields (SPEC 2 and 4). */
 export interface SpatialPass {
   /** Per head, the sum over images and non-null queries of the aligned rows of `S`, `[H·W]`. */
@@ -68,7 +71,8 @@ export interface SpatialPass {
  * `(i,j)` adds its renormalised spatial row into a `(2gh−1)×(2gw−1)` window at top-left corner
  * `(gh−1−i, gw−1−j)` (SPEC 2). Because `d(q,k)` depends only on the offset `k − q`, the
  * image's attention distance (SPEC 4) is that window dotted with the offset-distance table
- * `dtab`, divided by the non-null count — so distance costs no second pass. Validates every
+ * `dtab`, divided by the non-null count — so distance costs no second pass. Each row is
+ * renormalised by its spatial sum to within a relative 1e-6 (see the loop). Validates every
  * spatial row it reads.
  */
 export function spatialKernel(v: AttentionView, dtab: Float64Array, st: RowStats): SpatialPass {
@@ -90,39 +94,85 @@ export function spatialKernel(v: AttentionView, dtab: Float64Array, st: RowStats
     for (let h = 0; h < H; h++) {
       win.fill(0);
       let cnt = 0;
+      // One read per element when rows sum to 1: add with the provisional scale 1/(1 − prefix
+      // mass) while summing, then check it against the true spatial sum. A head whose rows
+      // need a correction switches to sum-first (two reads, no correction) for its other rows.
+      let guess = true;
       const base = off + (b * H + h) * T * T;
       for (let q = 0; q < N; q++) {
         const row = base + (P + q) * T;
         let sp = 0;
         for (let k = 0; k < P; k++) sp += data[row + k];
         const s0 = row + P;
-        // Four partial sums break the add-latency chain (about 3× faster than one).
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let s4 = 0;
-        let k = 0;
-        for (; k + 3 < N; k += 4) {
-          s1 += data[s0 + k];
-          s2 += data[s0 + k + 1];
-          s3 += data[s0 + k + 2];
-          s4 += data[s0 + k + 3];
+        const rest = 1 - sp;
+        let ss: number;
+        let inv: number;
+        if (guess && rest > 1e-3) {
+          const inv0 = 1 / rest;
+          let e = 0;
+          let o = 0;
+          let w = corner[q];
+          let a = s0;
+          for (let r = 0; r < gh; r++, w += Ww, a += gw) {
+            let c = 0;
+            for (; c + 1 < gw; c += 2) {
+              const x = data[a + c];
+              const y = data[a + c + 1];
+              e += x;
+              o += y;
+              win[w + c] += x * inv0;
+              win[w + c + 1] += y * inv0;
+            }
+            if (c < gw) {
+              const x = data[a + c];
+              e += x;
+              win[w + c] += x * inv0;
+            }
+          }
+          ss = e + o;
+          inv = 1 / ss;
+          const rel = ss * inv0 - 1;
+          if ((rel > REL || rel < -REL) && ss !== 0) {
+            // Correct this row to the exact scale 1/ss and stop guessing for this head.
+            guess = false;
+            const fix = inv - inv0;
+            w = corner[q];
+            a = s0;
+            for (let r = 0; r < gh; r++, w += Ww, a += gw) {
+              for (let c = 0; c < gw; c++) win[w + c] += data[a + c] * fix;
+            }
+          }
+        } else {
+          // Four partial sums break the add-latency chain (about 3× faster than one).
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          let s4 = 0;
+          let k = 0;
+          for (; k + 3 < N; k += 4) {
+            s1 += data[s0 + k];
+            s2 += data[s0 + k + 1];
+            s3 += data[s0 + k + 2];
+            s4 += data[s0 + k + 3];
+          }
+          for (; k < N; k++) s1 += data[s0 + k];
+          ss = s1 + s2 + (s3 + s4);
+          inv = 1 / ss;
+          if (ss !== 0 && Number.isFinite(ss)) {
+            let w = corner[q];
+            let a = s0;
+            for (let r = 0; r < gh; r++, w += Ww, a += gw) {
+              for (let c = 0; c < gw; c++) win[w + c] += data[a + c] * inv;
+            }
+          }
         }
-        for (; k < N; k++) s1 += data[s0 + k];
-        const ss = s1 + s2 + (s3 + s4);
         const tot = sp + ss;
         if (!Number.isFinite(tot)) st.fail(v, b, h, P + q);
         const dev = tot > 1 ? tot - 1 : 1 - tot;
         if (dev > st.worst) st.note(dev, b, h, P + q);
-        if (ss === 0) continue; // null row: skipped and counted (SPEC conventions)
+        if (ss === 0) continue; // null row: skipped (it added only zeros) and counted
         cnt++;
         qcount[h * N + q]++;
-        const inv = 1 / ss;
-        let w = corner[q];
-        let a = s0;
-        for (let r = 0; r < gh; r++, w += Ww, a += gw) {
-          for (let c = 0; c < gw; c++) win[w + c] += data[a + c] * inv;
-        }
       }
       nonNull[h] += cnt;
       let d = 0;

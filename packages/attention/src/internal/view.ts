@@ -169,27 +169,63 @@ export function coverageFraction(qcount: ArrayLike<number>, qoff: number, gh: nu
   if (total > 0) for (let w = 0; w < out.length; w++) out[w] /= total;
 }
 
+/** Buckets of the mass-mask selection (module-level scratch: the function is not re-entrant). */
+const NB = 64;
+const bucketSum = new Float64Array(NB);
+const bucketCount = new Int32Array(NB);
+
 /**
  * The 0.6-mass mask of SPEC 5 for `map[moff .. moff+n)`: tokens in decreasing order of value
  * (ties by index) until the cumulative share reaches `mass` (within a relative 1e-6, so a
- * share that is exactly `mass` on paper is not lost to rounding). Writes 0/1 into `out` and
- * returns the number of tokens kept; an all-zero map gives an empty mask.
+ * share that is exactly `mass` on paper is not lost to float32 rounding). Writes 0/1 into `out`
+ * and returns the number of tokens kept; an all-zero map gives an empty mask.
+ *
+ * Equivalent to sorting, in O(n): values go into 64 value-range buckets; whole buckets are
+ * taken from the top while they do not reach the target, and only the bucket where the target
+ * is reached is sorted.
  */
 export function massMask(map: ArrayLike<number>, moff: number, n: number, mass: number, out: Uint8Array, scratch: Float64Array): number {
   let total = 0;
+  let max = 0;
   for (let k = 0; k < n; k++) {
     const x = map[moff + k];
-    scratch[k] = x;
     total += x;
+    if (x > max) max = x;
   }
   out.fill(0, 0, n);
   if (!(total > 0)) return 0;
-  const sorted = scratch.subarray(0, n).sort(); // ascending, native numeric sort
   const target = mass * total - 1e-6 * total;
+  bucketSum.fill(0);
+  bucketCount.fill(0);
+  const scale = NB / max;
+  for (let k = 0; k < n; k++) {
+    const x = map[moff + k];
+    let bi = (x * scale) | 0;
+    if (bi >= NB) bi = NB - 1;
+    else if (bi < 0) bi = 0;
+    bucketSum[bi] += x;
+    bucketCount[bi]++;
+  }
   let cum = 0;
   let m = 0;
+  let bi = NB - 1;
+  for (; bi > 0; bi--) {
+    if (cum + bucketSum[bi] >= target) break;
+    cum += bucketSum[bi];
+    m += bucketCount[bi];
+  }
+  // The boundary bucket, sorted (ascending, native), taken from its largest value down.
+  let nb = 0;
+  for (let k = 0; k < n; k++) {
+    const x = map[moff + k];
+    let b = (x * scale) | 0;
+    if (b >= NB) b = NB - 1;
+    else if (b < 0) b = 0;
+    if (b === bi) scratch[nb++] = x;
+  }
+  const sorted = scratch.subarray(0, nb).sort();
   let thr = 0;
-  for (let k = n - 1; k >= 0; k--) {
+  for (let k = nb - 1; k >= 0; k--) {
     cum += sorted[k];
     m++;
     thr = sorted[k];

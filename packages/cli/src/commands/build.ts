@@ -44,6 +44,7 @@ interface BuildFlags {
   heads?: string;
   imageSize?: string;
   layerNormEps?: string;
+  mlpAct?: string;
   strict: boolean;
   json?: boolean;
 }
@@ -73,10 +74,11 @@ export function registerBuild(program: Command): Command {
     .option('--heads <n>', 'attention heads, when inferring the config from a checkpoint whose width does not tell them')
     .option('--image-size <h,w>', 'input size, when inferring the config from a checkpoint with a non-square grid')
     .option('--layer-norm-eps <x>', 'LayerNorm epsilon when inferring the config (OpenAI CLIP: 1e-5)')
+    .option('--mlp-act <gelu|quickGelu>', 'MLP activation when inferring the config (OpenAI CLIP: quickGelu)')
     .option('--no-strict', 'ignore checkpoint keys the config does not use (e.g. a decoder)')
     .option('--json', 'print exactly one JSON object')
     .action(async (opts: BuildFlags, cmd: Command) => {
-      const { out } = outputOf(cmd);
+      const { out, err, errIsTTY } = outputOf(cmd);
       const taps = parseTaps(opts.taps, VERB);
       const layers = parseLayers(opts.layers, VERB);
       const seed = Number(opts.seed);
@@ -86,6 +88,11 @@ export function registerBuild(program: Command): Command {
       let preprocessing: ViTPreprocessing | undefined;
       let configSource: string;
       if (opts.config !== undefined) {
+        const inferOnly = (['heads', 'imageSize', 'layerNormEps', 'mlpAct'] as const).find((k) => opts[k] !== undefined);
+        if (inferOnly) {
+          const flag = `--${inferOnly.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
+          throw new VitValueError(`\`${flag}\` of ${VERB} applies only when the config is inferred from --weights; with --config, set it in the config.`);
+        }
         ({ config, preprocessing } = await loadConfig(opts.config));
         configSource = opts.config;
       } else if (ckpt) {
@@ -93,7 +100,12 @@ export function registerBuild(program: Command): Command {
         if (eps !== undefined && !(eps > 0 && Number.isFinite(eps))) {
           throw new VitValueError(`\`--layer-norm-eps\` of ${VERB} must be a positive number. Got "${opts.layerNormEps}".`);
         }
+        const mlpAct = opts.mlpAct;
+        if (mlpAct !== undefined && mlpAct !== 'gelu' && mlpAct !== 'quickGelu') {
+          throw new VitValueError(`\`--mlp-act\` of ${VERB} must be gelu or quickGelu. Got "${mlpAct}".`);
+        }
         config = inferViTConfig(ckpt, {
+          mlpAct,
           heads: opts.heads === undefined ? undefined : parsePositiveInt(opts.heads, '--heads', VERB),
           imageSize: opts.imageSize === undefined ? undefined : parseImageSize(opts.imageSize, '--image-size', VERB),
           layerNormEps: eps,
@@ -102,8 +114,16 @@ export function registerBuild(program: Command): Command {
       } else {
         throw new VitValueError(`\`--config\` of ${VERB} is required unless --weights is given: a preset (e.g. vit_base_patch16_224) or a JSON config file.`);
       }
-      const bytes = buildViT(config, ckpt, { taps, layers, seed, strict: opts.strict, preprocessing });
-      await atomicWrite(opts.out, bytes);
+      // buildViT is synchronous (seconds for ViT-B and larger): say so on a terminal, then clear the line.
+      const status = errIsTTY ? `${VERB}: building the ViT…` : '';
+      if (errIsTTY) err(status);
+      let bytes: Uint8Array;
+      try {
+        bytes = buildViT(config, ckpt, { taps, layers, seed, strict: opts.strict, preprocessing });
+        await atomicWrite(opts.out, bytes);
+      } finally {
+        if (errIsTTY) err(`\r${' '.repeat(status.length)}\r`);
+      }
       const resolved = resolveViTConfig(config);
       const outputs = [...resolveLayers(layers, resolved.depth).flatMap((l) => taps.map((t) => `${t}.${l}`)), resolved.numClasses ? 'logits' : 'features'];
       const j: BuildJson = {

@@ -1,12 +1,14 @@
 import { VitValueError } from '@vit/io';
 
 /**
- * Column-centre `[rows, cols]` data (means in float64) in two passes, writing the centred copy
- * as column blocks of width `blockWidth`: block `p` is a contiguous `[rows, w_p]` matrix of
- * columns `[p·blockWidth, (p+1)·blockWidth)`, so products of blocks need no further copy.
- * The first pass sums and checks finiteness (naming the row). A constant column centres to
- * exact zeros: n identical float32 values sum exactly in float64 (for n < 2²⁹), so the mean
- * equals the value. `constant` is true when every centred value is zero.
+ * Column-centre `[rows, cols]` data (means in float64) into a row-major copy `full`, plus its
+ * column blocks of width `blockWidth` when that is narrower than `cols` (block `p` is a
+ * contiguous `[rows, w_p]` copy of columns `[p·blockWidth, (p+1)·blockWidth)`), in two plain
+ * passes. Validation costs no pass of its own: a NaN or ±Infinity makes its column mean
+ * non-finite (float64 sums of float32 values cannot overflow), and only then are the rows
+ * scanned to name the first bad one. A constant column centres to exact zeros (n identical
+ * float32 values sum exactly in float64 for n < 2²⁹, so the mean equals the value), which the
+ * caller sees as a zero product norm.
  */
 export function centreColumns(
   d: Float32Array,
@@ -15,44 +17,41 @@ export function centreColumns(
   name: string,
   fn: string,
   blockWidth = cols,
-): { blocks: Float32Array[]; widths: number[]; constant: boolean } {
+): { full: Float32Array; blocks: Float32Array[]; widths: number[] } {
   const mean = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
-    let bad = 0;
-    for (let j = 0; j < cols; j++) {
-      const v = d[o + j];
-      mean[j] += v;
-      bad += v - v; // NaN for NaN/±Infinity, 0 otherwise
-    }
-    if (bad !== 0) {
-      let j = 0;
-      while (d[o + j] - d[o + j] === 0) j++;
-      throw new VitValueError(`\`${name}\` of ${fn} must be finite. Got ${d[o + j]} in row ${i} (0-based, column ${j}); remove or repair that sample.`, {
-        code: 'VIT_NON_FINITE',
-      });
-    }
+    for (let j = 0; j < cols; j++) mean[j] += d[o + j];
   }
-  for (let j = 0; j < cols; j++) mean[j] /= rows;
-  const widths: number[] = [];
-  for (let c0 = 0; c0 < cols; c0 += blockWidth) widths.push(Math.min(blockWidth, cols - c0));
-  const blocks = widths.map((w) => new Float32Array(rows * w));
-  let nonzero = 0;
-  let c0 = 0;
-  widths.forEach((w, p) => {
-    const b = blocks[p];
+  let finite = true;
+  for (let j = 0; j < cols; j++) {
+    mean[j] /= rows;
+    if (mean[j] - mean[j] !== 0) finite = false;
+  }
+  if (!finite) {
     for (let i = 0; i < rows; i++) {
-      const o = i * cols + c0;
-      const ob = i * w;
-      for (let j = 0; j < w; j++) {
-        const v = d[o + j] - mean[c0 + j];
-        b[ob + j] = v;
-        if (v !== 0) nonzero = 1;
+      for (let j = 0; j < cols; j++) {
+        const v = d[i * cols + j];
+        if (v - v !== 0) {
+          throw new VitValueError(`\`${name}\` of ${fn} must be finite. Got ${v} in row ${i} (0-based, column ${j}); remove or repair that sample.`, {
+            code: 'VIT_NON_FINITE',
+          });
+        }
       }
     }
-    c0 += w;
-  });
-  return { blocks, widths, constant: nonzero === 0 };
+  }
+  const widths: number[] = [];
+  for (let c0 = 0; c0 < cols; c0 += blockWidth) widths.push(Math.min(blockWidth, cols - c0));
+  const full = new Float32Array(rows * cols);
+  const blocks = widths.length === 1 ? [full] : widths.map((w) => new Float32Array(rows * w));
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    for (let j = 0; j < cols; j++) full[o + j] = d[o + j] - mean[j];
+    if (blocks.length > 1) {
+      for (let p = 0, c0 = 0; p < widths.length; c0 += widths[p], p++) blocks[p].set(full.subarray(o + c0, o + c0 + widths[p]), i * widths[p]);
+    }
+  }
+  return { full, blocks, widths };
 }
 
 /** Σ v² in float64. */

@@ -6,6 +6,7 @@ import { parseNpy, readSafetensors, tensor, type SafetensorsResult, type Tensor,
 import { decodeModel } from '../onnx/proto.js';
 import { TAP_NAMES } from '../instrument/types.js';
 import { buildViT } from './buildViT.js';
+import { randomViTWeights } from './randomViTWeights.js';
 import type { ViTConfig } from './types.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/builder/', import.meta.url));
@@ -66,6 +67,26 @@ describe('buildViT matches the PyTorch reference (tools/builder-fixtures)', () =
     const out = await run(buildViT(config('beit'), without), npy('beit', 'input.npy'));
     expect(out.logits.data as Float32Array).toBeDeepCloseTo(npy('beit', 'logits.npy').data, 1e-5);
     expect(out['attention.1'].data as Float32Array).toBeDeepCloseTo(npy('beit', 'attention.1.npy').data, 1e-5);
+  });
+
+  it("BEiT's shared relative position bias equals per-block biases that are all the same table", async () => {
+    const perBlock: ViTConfig = { imageSize: [16, 24], patchSize: 8, dim: 16, depth: 3, heads: 2, relPosBias: true, qkvBias: 'qv', layerScale: true };
+    const w = randomViTWeights(perBlock, { seed: 11 });
+    const table = w['blocks.1.attn.relative_position_bias_table'];
+    const sharedW: Record<string, Tensor<TypedArray>> = { 'rel_pos_bias.relative_position_bias_table': table };
+    for (const [k, v] of Object.entries(w)) {
+      if (k.includes('.attn.relative_position_')) {
+        if (k.endsWith('_table')) w[k] = table;
+      } else sharedW[k] = v;
+    }
+    const x = tensor(new Float32Array(2 * 3 * 16 * 24).map((_, i) => Math.sin(0.11 * i)), [2, 3, 16, 24]);
+    const a = await run(buildViT(perBlock, w, { taps: ['attention'] }), x);
+    const b = await run(buildViT({ ...perBlock, relPosBias: false, sharedRelPosBias: true }, sharedW, { taps: ['attention'] }), x);
+    for (const name of ['attention.1', 'attention.3', 'features']) expect(b[name].data as Float32Array, name).toBeDeepCloseTo(a[name].data as Float32Array, 1e-6);
+    // The table matters: a model without it differs.
+    delete sharedW['rel_pos_bias.relative_position_bias_table'];
+    const c = await run(buildViT({ ...perBlock, relPosBias: false }, sharedW, { taps: ['attention'] }), x);
+    expect(c['attention.1'].data as Float32Array).not.toBeDeepCloseTo(a['attention.1'].data as Float32Array, 1e-3);
   });
 
   it('takes plain tensors, including strided views, as weights', async () => {
@@ -130,6 +151,7 @@ describe('buildViT outputs and metadata', () => {
   });
 
   it('random weights are deterministic for a seed', async () => {
+    expect(Object.getPrototypeOf(buildViT(cfg))).toBe(Uint8Array.prototype);
     expect(buildViT(cfg, undefined, { seed: 5 })).toEqual(buildViT(cfg, undefined, { seed: 5 }));
     expect(buildViT(cfg)).toEqual(buildViT(cfg, undefined, { seed: 0 }));
     expect(buildViT(cfg, undefined, { seed: 5 })).not.toEqual(buildViT(cfg, undefined, { seed: 6 }));

@@ -79,10 +79,10 @@ export function buildViT(config: ViTConfig, weights?: ViTWeights, options: Build
   const strict = options.strict ?? true;
   if (typeof strict !== 'boolean') throw new VitValueError(`\`options.strict\` of ${fn} must be true or false. Got ${JSON.stringify(strict)}.`);
   if (options.preprocessing !== undefined) checkPreprocessing(options.preprocessing, c, fn);
-  const bytes = vitParameters(c).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1) * (p.kind === 'float' ? 4 : 8), 0);
-  if (bytes > PROTOBUF_LIMIT) {
+  const weightBytes = vitParameters(c).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1) * (p.kind === 'float' ? 4 : 8), 0);
+  if (weightBytes > PROTOBUF_LIMIT) {
     throw new VitValueError(
-      `\`config\` of ${fn} describes ${(bytes / 1e9).toFixed(2)} GB of float32 weights, above the 2 GB a single ONNX protobuf can hold (ViT-H/14 and larger); external-data ONNX files are not supported yet.`,
+      `\`config\` of ${fn} describes ${(weightBytes / 1e9).toFixed(2)} GB of float32 weights, above the 2 GB a single ONNX protobuf can hold (ViT-H/14 and larger); external-data ONNX files are not supported yet.`,
       { code: 'VIT_MODEL_TOO_LARGE' },
     );
   }
@@ -93,7 +93,9 @@ export function buildViT(config: ViTConfig, weights?: ViTWeights, options: Build
   m.docString = `Vision Transformer built by @vit/runtime buildViT; input ${INPUT_NAME} [B,${c.inChannels},${c.imageSize[0]},${c.imageSize[1]}].`;
   m.metadataProps = [{ key: 'vit.config', value: JSON.stringify(publicConfig(c)) }];
   if (options.preprocessing) m.metadataProps.push({ key: 'vit.preprocessing', value: JSON.stringify(options.preprocessing) });
-  return encodeModel(m);
+  const bytes = encodeModel(m);
+  // protobufjs hands out a Node Buffer; return a plain Uint8Array view of the same memory.
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The resolved config as a plain {@link ViTConfig} plus the derived grid, prefix and token counts. */

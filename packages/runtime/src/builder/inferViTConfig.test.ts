@@ -36,6 +36,11 @@ describe('inferViTConfig', () => {
     expect(inferViTConfig(randomViTWeights(odd)).heads).toBe(10); // 640 / 64
   });
 
+  it("reads BEiT's shared relative position bias (heads and grid from its table)", () => {
+    const beit: ViTConfig = { imageSize: 48, patchSize: 16, dim: 32, depth: 2, heads: 4, posEmbed: 'none', sharedRelPosBias: true, qkvBias: 'qv', layerScale: true };
+    expect(resolveViTConfig(inferViTConfig(randomViTWeights(beit)))).toEqual(resolveViTConfig(beit));
+  });
+
   it('reads noEmbedClass from the length of pos_embed', () => {
     const reg: ViTConfig = { imageSize: 32, patchSize: 8, dim: 64, depth: 1, heads: 1, registers: 4, noEmbedClass: true };
     const inferred = inferViTConfig(randomViTWeights(reg), { heads: 1 });

@@ -1,5 +1,5 @@
 import { VitValueError } from '@vit/io';
-import { checkpointEntries } from './loadViTWeights.js';
+import { checkpointEntries } from './checkpointEntries.js';
 import { resolveConfig } from './resolveViTConfig.js';
 import type { CheckpointTensor, ViTConfig, ViTWeights } from './types.js';
 
@@ -88,6 +88,8 @@ export function inferViTConfig(checkpoint: ViTWeights, options: InferViTConfigOp
   const qkvBias = has('blocks.0.attn.qkv.bias') ? 'qkv' : has('blocks.0.attn.q_bias') ? 'qv' : 'none';
   const layerScale = has('blocks.0.ls1.gamma') || has('blocks.0.gamma_1');
   const relPosBias = has('blocks.0.attn.relative_position_bias_table');
+  const sharedRelPosBias = has('rel_pos_bias.relative_position_bias_table');
+  const tableKey = relPosBias ? 'blocks.0.attn.relative_position_bias_table' : 'rel_pos_bias.relative_position_bias_table';
   if (has('norm.weight') && has('fc_norm.weight')) {
     throw new VitValueError(`\`checkpoint\` of ${fn} has both \`norm.weight\` and \`fc_norm.weight\`; a timm ViT has one final norm.`, { code: 'VIT_WEIGHT_UNKNOWN' });
   }
@@ -97,10 +99,10 @@ export function inferViTConfig(checkpoint: ViTWeights, options: InferViTConfigOp
   // Heads: the relative position table fixes them; else options, else timm's width families.
   let heads = options.heads;
   let tableRows: number | undefined;
-  if (relPosBias) {
-    const [rows, h] = shapeOf('blocks.0.attn.relative_position_bias_table', 2, 'the relative position table [R,H]');
+  if (relPosBias || sharedRelPosBias) {
+    const [rows, h] = shapeOf(tableKey, 2, 'the relative position table [R,H]');
     tableRows = rows;
-    if (heads !== undefined && heads !== h) throw configError('heads', `is ${heads} but \`blocks.0.attn.relative_position_bias_table\` has ${h} heads.`);
+    if (heads !== undefined && heads !== h) throw configError('heads', `is ${heads} but \`${tableKey}\` has ${h} heads.`);
     heads = h;
   }
   if (heads === undefined) {
@@ -169,6 +171,7 @@ export function inferViTConfig(checkpoint: ViTWeights, options: InferViTConfigOp
     qkvBias,
     layerScale,
     relPosBias,
+    sharedRelPosBias,
     finalNorm,
     pool: options.pool ?? (finalNorm === 'pooled' || !classToken ? 'avg' : 'cls'),
     numClasses,

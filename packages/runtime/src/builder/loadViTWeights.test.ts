@@ -35,12 +35,15 @@ describe('buildViT checkpoint checks', () => {
   });
 
   it('names unknown keys unless strict is false', () => {
-    const w = { ...fresh(), 'decoder.weight': tensor(new Float32Array(4), [4]) };
-    expect(() => buildViT(cfg, w)).toThrow('`weights` of buildViT has a key the config does not use: `decoder.weight` (pass strict: false to ignore extra keys).');
+    const w = { ...fresh(), 'extra.weight': tensor(new Float32Array(4), [4]) };
+    expect(() => buildViT(cfg, w)).toThrow('`weights` of buildViT has a key the config does not use: `extra.weight` (pass strict: false to ignore extra keys).');
     expect(codeOf(() => buildViT(cfg, w))).toBe('VIT_WEIGHT_UNKNOWN');
     expect(buildViT(cfg, w, { strict: false })).toEqual(buildViT(cfg, fresh()));
     const withHead = fresh();
     expect(() => buildViT({ ...cfg, numClasses: 0 }, withHead)).toThrow(/has keys the config does not use: `head.weight`, `head.bias` \(`config.numClasses` is 0, or pass strict: false/);
+    expect(() => buildViT(cfg, { ...fresh(), mask_token: tensor(new Float32Array(16), [1, 1, 16]) })).toThrow(
+      '`weights` of buildViT has a key the config does not use: `mask_token` (pretraining-only weights such as a mask token or a decoder are not used at inference; pass strict: false).',
+    );
     const beitStyle = fresh({ ...cfg, qkvBias: 'qv' });
     expect(() => buildViT(cfg, beitStyle)).toThrow(/lacks `blocks.0.attn.qkv.bias` .*set `config.qkvBias` to 'qv'/);
   });

@@ -1,35 +1,18 @@
 import { VitValueError, type Tensor, type TypedArray } from '@vit/io';
-import type { CheckpointTensor, ResolvedViTConfig, ViTWeights } from './types.js';
-import { relPosTableRows, vitParameters, type ParamSpec } from './vitParameters.js';
+import { checkpointEntries } from './checkpointEntries.js';
+import type { ResolvedViTConfig, ViTWeights } from './types.js';
+import { relPosTableRows } from './relativePositionIndex.js';
+import { vitParameters, type ParamSpec } from './vitParameters.js';
 
 /** Checked weights, C-order, by timm name (aliases resolved). Internal. */
 export interface LoadedWeights {
   floats: Map<string, Float32Array>;
-  /** Relative position index `[T,T]` per block name prefix (`blocks.{i}`), when given. */
+  /** Relative position indices `[T,T]` by parameter name, when given. */
   indices: Map<string, Int32Array>;
 }
 
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
 const INT_DTYPES = new Set(['I64', 'I32', 'I16', 'I8', 'U64', 'U32', 'U16', 'U8']);
-
-/** A checkpoint as name → { tensor, dtype }. Internal. */
-export function checkpointEntries(weights: ViTWeights, fn: string): Map<string, CheckpointTensor> {
-  if (typeof weights !== 'object' || weights === null || Array.isArray(weights)) {
-    throw new VitValueError(`\`weights\` of ${fn} must be an object of tensors by timm name (or a parseSafetensors result). Got ${weights === null ? 'null' : typeof weights}.`, { code: 'VIT_WEIGHT_VALUE' });
-  }
-  const w = weights as Record<string, unknown>;
-  const record = isSafetensorsResult(w) ? (w.tensors as Record<string, unknown>) : w;
-  const out = new Map<string, CheckpointTensor>();
-  for (const [name, v] of Object.entries(record)) {
-    if (isTensor(v)) out.set(name, { tensor: v, dtype: dtypeName(v.data) });
-    else if (typeof v === 'object' && v !== null && isTensor((v as CheckpointTensor).tensor) && typeof (v as CheckpointTensor).dtype === 'string') {
-      out.set(name, v as CheckpointTensor);
-    } else {
-      throw new VitValueError(`\`weights['${name}']\` of ${fn} must be a tensor (an ndarray) or { tensor, dtype }. Got ${typeof v}.`, { code: 'VIT_WEIGHT_VALUE' });
-    }
-  }
-  return out;
-}
 
 /**
  * Check a checkpoint against a config and return its tensors as float32 (index tensors as int32).
@@ -78,7 +61,7 @@ export function loadViTWeights(c: ResolvedViTConfig, weights: ViTWeights, fn: st
           throw new VitValueError(`\`weights['${key}']\` of ${fn} must hold row numbers of the relative position table in [0, ${rows}). Got ${a[i]} at flat index ${i}.`, { code: 'VIT_WEIGHT_VALUE' });
         }
       }
-      indices.set(p.name.replace(/\.attn\.relative_position_index$/, ''), Int32Array.from(a));
+      indices.set(p.name, Int32Array.from(a));
     }
   }
   if (strict) {
@@ -111,7 +94,7 @@ function shapeHint(p: ParamSpec, c: ResolvedViTConfig): string {
   }
   if (p.name === 'reg_token') return ` (\`config.registers\` is ${c.registers})`;
   if (p.name.endsWith('relative_position_bias_table')) return ` (grid ${c.grid.join('×')}, \`config.heads\` ${c.heads})`;
-  if (p.name.endsWith('relative_position_index')) return ` (T = 1 + ${c.grid[0]}·${c.grid[1]})`;
+  if (p.name.endsWith('relative_position_index')) return ` (T = ${c.prefixTokens} + ${c.grid[0]}·${c.grid[1]})`;
   if (p.name.startsWith('patch_embed')) return ` (\`config.dim\` ${c.dim}, \`config.inChannels\` ${c.inChannels}, \`config.patchSize\` ${c.patchSize.join('×')})`;
   if (p.name.includes('.mlp.')) return ` (\`config.dim\` ${c.dim}, \`config.mlpDim\` ${c.mlpDim})`;
   if (p.name.startsWith('head.')) return ` (\`config.numClasses\` ${c.numClasses}, \`config.dim\` ${c.dim})`;
@@ -132,33 +115,13 @@ function unknownHint(key: string, c: ResolvedViTConfig): string {
     [/\.(ls\d\.gamma|gamma_\d)$/, 'set `config.layerScale` to true'],
     [/\.attn\.(q_bias|v_bias)$/, "set `config.qkvBias` to 'qv'"],
     [/\.attn\.qkv\.bias$/, "set `config.qkvBias` to 'qkv'"],
+    [/^rel_pos_bias\./, 'set `config.sharedRelPosBias` to true'],
     [/\.relative_position_(bias_table|index)$/, 'set `config.relPosBias` to true'],
     [/^patch_embed\.proj\.bias$/, 'set `config.patchBias` to true'],
+    [/^(mask_token|decoder|lm_head|fc_norm_decoder)/, 'pretraining-only weights such as a mask token or a decoder are not used at inference; pass strict: false'],
   ];
-  for (const [re, hint] of rules) if (re.test(key)) return ` (${hint}, or pass strict: false to ignore extra keys)`;
+  for (const [re, hint] of rules) if (re.test(key)) return hint.endsWith('strict: false') ? ` (${hint})` : ` (${hint}, or pass strict: false to ignore extra keys)`;
   return ' (pass strict: false to ignore extra keys)';
-}
-
-function isSafetensorsResult(w: Record<string, unknown>): boolean {
-  return 'tensors' in w && 'metadata' in w && !isTensor(w.tensors) && typeof w.tensors === 'object' && w.tensors !== null;
-}
-
-function isTensor(v: unknown): v is Tensor<TypedArray> {
-  return typeof v === 'object' && v !== null && Array.isArray((v as Tensor).shape) && Array.isArray((v as Tensor).stride) && ArrayBuffer.isView((v as Tensor).data);
-}
-
-function dtypeName(data: unknown): string {
-  if (data instanceof Float32Array) return 'F32';
-  if (data instanceof Float64Array) return 'F64';
-  if (data instanceof BigInt64Array) return 'I64';
-  if (data instanceof Int32Array) return 'I32';
-  if (data instanceof Int16Array) return 'I16';
-  if (data instanceof Int8Array) return 'I8';
-  if (data instanceof BigUint64Array) return 'U64';
-  if (data instanceof Uint32Array) return 'U32';
-  if (data instanceof Uint16Array) return 'U16';
-  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return 'U8';
-  return 'unknown';
 }
 
 /** Visit a tensor's elements in C order (handles any strides and offset). */
@@ -194,10 +157,8 @@ function isCContiguous(t: Tensor<TypedArray>): boolean {
 function denseFloat32(t: Tensor<TypedArray>): Float32Array {
   const n = t.shape.reduce((a, b) => a * b, 1);
   const data = t.data;
-  if (isCContiguous(t) && (data instanceof Float32Array || data instanceof Float64Array)) {
-    // Fast path (every safetensors tensor): one typed copy, which also converts float64.
-    return Float32Array.from(data.subarray(t.offset, t.offset + n));
-  }
+  if (isCContiguous(t) && data instanceof Float32Array) return data.subarray(t.offset, t.offset + n); // read only: no copy
+  if (isCContiguous(t) && data instanceof Float64Array) return new Float32Array(data.subarray(t.offset, t.offset + n));
   const src = data as unknown as ArrayLike<number | bigint>;
   const out = new Float32Array(n);
   forEachC(t, (i, flat) => (out[i] = Number(src[flat])));

@@ -38,6 +38,21 @@ describe('Prng', () => {
     expect(seqA.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32)).toBe(true);
   });
 
+  it('fillNormal gives the values of repeated normal() calls, truncated where asked', () => {
+    const a = new Prng(5, 'w');
+    const b = new Prng(5, 'w');
+    const bulk = new Float32Array(1001);
+    a.fillNormal(bulk, 0.5);
+    expect(bulk).toEqual(Float32Array.from({ length: 1001 }, () => 0.5 * b.normal()));
+    // The streams stay in step after an odd count (the spare normal is carried over).
+    expect(a.normal()).toBe(b.normal());
+    const t = new Float32Array(20_000);
+    new Prng(6, 't').fillNormal(t, 1, -1, 1);
+    expect(t.every((v) => v >= -1 && v <= 1)).toBe(true);
+    expect(moments(t).std).toBeGreaterThan(0.5); // a truncated normal on [-1,1] has std 0.54
+    expect(moments(t).std).toBeLessThan(0.58);
+  });
+
   it('gives uniforms in (0,1) and standard normals', () => {
     const r = new Prng(1, 'stats');
     const u = Float64Array.from({ length: 200_000 }, () => r.uniform());

@@ -2,7 +2,8 @@ import { VitValueError, tensor, type Tensor, type TypedArray } from '@vit/io';
 import { Prng } from './prng.js';
 import { resolveConfig } from './resolveViTConfig.js';
 import type { ViTConfig } from './types.js';
-import { relativePositionIndex, vitParameters, type ParamSpec } from './vitParameters.js';
+import { relativePositionIndex } from './relativePositionIndex.js';
+import { vitParameters, type ParamSpec } from './vitParameters.js';
 
 /** Options of {@link randomViTWeights}. */
 export interface RandomViTWeightsOptions {
@@ -43,7 +44,7 @@ export function randomViTWeights(config: ViTConfig, options: RandomViTWeightsOpt
   const out: Record<string, Tensor<TypedArray>> = {};
   for (const p of vitParameters(c)) {
     if (p.init === 'relPosIndex') {
-      out[p.name] = tensor(BigInt64Array.from(relativePositionIndex(c.grid), (v) => BigInt(v)), p.shape);
+      out[p.name] = tensor(BigInt64Array.from(relativePositionIndex(c.grid, c.prefixTokens), (v) => BigInt(v)), p.shape);
       continue;
     }
     out[p.name] = tensor(initialise(p, seed, ls), p.shape);
@@ -66,15 +67,10 @@ function initialise(p: ParamSpec, seed: number, layerScale: number): Float32Arra
       a.fill(layerScale);
       break;
     case 'tiny':
-      for (let i = 0; i < n; i++) a[i] = 1e-6 * rng.normal();
+      rng.fillNormal(a, 1e-6);
       break;
     case 'trunc02':
-      for (let i = 0; i < n; i++) {
-        let v: number;
-        do v = 0.02 * rng.normal();
-        while (v < -2 || v > 2);
-        a[i] = v;
-      }
+      rng.fillNormal(a, 0.02, -2, 2);
       break;
     case 'convWeight':
     case 'convBias': {

@@ -23,6 +23,7 @@ describe('resolveViTConfig', () => {
       qkvBias: 'qkv',
       layerScale: false,
       relPosBias: false,
+      sharedRelPosBias: false,
       finalNorm: 'tokens',
       pool: 'cls',
       numClasses: 0,
@@ -42,6 +43,13 @@ describe('resolveViTConfig', () => {
     expect([gap.pool, gap.prefixTokens, gap.tokens]).toEqual(['avg', 0, 196]);
   });
 
+  it('accepts its own output back, checking the derived fields', () => {
+    const r = resolveViTConfig({ ...base, registers: 4 });
+    expect(resolveViTConfig(r)).toEqual(r);
+    expect(() => resolveViTConfig({ ...r, tokens: 197 } as ViTConfig)).toThrow('`config.tokens` of resolveViTConfig must be 201 (prefix + gh·gw) or absent. Got 197.');
+    expect(() => resolveViTConfig({ ...r, grid: [7, 7] } as ViTConfig)).toThrow('`config.grid` of resolveViTConfig must be [14,14] (imageSize / patchSize) or absent. Got [7,7].');
+  });
+
   it('names the inconsistent field', () => {
     const bad = (c: Partial<ViTConfig> & Record<string, unknown>) => () => resolveViTConfig({ ...base, ...c } as ViTConfig);
     expect(bad({ heads: 7 })).toThrow('`config.heads` of resolveViTConfig must be a divisor of `config.dim` = 768. Got 7.');
@@ -52,7 +60,9 @@ describe('resolveViTConfig', () => {
     expect(bad({ registers: -1 })).toThrow('`config.registers` of resolveViTConfig must be a non-negative integer. Got -1.');
     expect(bad({ classToken: false, pool: 'cls' })).toThrow("`config.pool` of resolveViTConfig must be 'avg' when `config.classToken` is false. Got \"cls\".");
     expect(bad({ pool: 'max' as never })).toThrow("`config.pool` of resolveViTConfig must be one of 'cls' | 'avg'. Got \"max\".");
-    expect(bad({ relPosBias: true, registers: 4 })).toThrow(/`config.relPosBias` of resolveViTConfig must be false unless there is a CLS token and no registers \(BEiT's layout\); the config has 4 registers/);
+    expect(bad({ relPosBias: true, sharedRelPosBias: true })).toThrow(
+      '`config.sharedRelPosBias` of resolveViTConfig must be false when `config.relPosBias` is true (per-block and shared tables exclude each other). Got true.',
+    );
     expect(bad({ layerNormEps: 0 })).toThrow('`config.layerNormEps` of resolveViTConfig must be a positive number. Got 0.');
     expect(bad({ layerScal: true })).toThrow(/^`config.layerScal` of resolveViTConfig is not a ViT config field \(known: imageSize, patchSize/);
     expect(() => resolveViTConfig(null as never)).toThrow('`config` of resolveViTConfig must be a ViT config object. Got null.');

@@ -3,19 +3,23 @@ import type { ResolvedViTConfig, ViTConfig } from './types.js';
 
 const FIELDS: readonly (keyof ViTConfig)[] = [
   'imageSize', 'patchSize', 'dim', 'depth', 'heads', 'mlpDim', 'mlpAct', 'inChannels', 'classToken', 'registers', 'posEmbed',
-  'noEmbedClass', 'preNorm', 'qkvBias', 'layerScale', 'relPosBias', 'finalNorm', 'pool', 'numClasses', 'patchBias',
+  'noEmbedClass', 'preNorm', 'qkvBias', 'layerScale', 'relPosBias', 'sharedRelPosBias', 'finalNorm', 'pool', 'numClasses', 'patchBias',
   'headBias', 'layerNormEps',
 ];
 
+/** Fields of a resolved config that may be passed back in (as in a model's `vit.config` metadata); checked, not used. */
+const DERIVED = ['grid', 'prefixTokens', 'tokens'];
+
 /**
  * Validate a {@link ViTConfig} and fill in its defaults (see the field docs), adding the derived
- * token grid `[gh, gw]`, prefix count `P` and token count `T = P + gh·gw`.
+ * token grid `[gh, gw]`, prefix count `P` and token count `T = P + gh·gw`. A resolved config (such as
+ * a built model's `vit.config` metadata) is accepted too; its derived fields must agree.
  *
  * @param config the architecture.
  * @returns the resolved config, sizes as `[h, w]` pairs.
  * @throws VitValueError (code `VIT_CONFIG`) naming the field: an unknown field, a size that is not a
  *   positive integer, `dim` not divisible by `heads`, `imageSize` not a multiple of `patchSize`,
- *   `pool: 'cls'` without a CLS token, `relPosBias` with registers or without a CLS token.
+ *   `pool: 'cls'` without a CLS token.
  * @example
  * const c = resolveViTConfig({ imageSize: 224, patchSize: 16, dim: 768, depth: 12, heads: 12 });
  * c.grid;   // [14, 14]
@@ -34,7 +38,7 @@ export function resolveConfig(config: ViTConfig, fn: string): ResolvedViTConfig 
     throw new VitValueError(`\`config\` of ${fn} must be a ViT config object. Got ${show(config)}.`, { code: 'VIT_CONFIG' });
   }
   for (const k of Object.keys(config)) {
-    if (!(FIELDS as readonly string[]).includes(k)) {
+    if (!(FIELDS as readonly string[]).includes(k) && !DERIVED.includes(k)) {
       throw new VitValueError(`\`config.${k}\` of ${fn} is not a ViT config field (known: ${FIELDS.join(', ')}).`, { code: 'VIT_CONFIG' });
     }
   }
@@ -80,15 +84,20 @@ export function resolveConfig(config: ViTConfig, fn: string): ResolvedViTConfig 
   const classToken = bool('classToken', true);
   const registers = count('registers', 0);
   const relPosBias = bool('relPosBias', false);
+  const sharedRelPosBias = bool('sharedRelPosBias', false);
+  if (relPosBias && sharedRelPosBias) fail('sharedRelPosBias', 'false when `config.relPosBias` is true (per-block and shared tables exclude each other)', sharedRelPosBias);
   const pool = oneOf('pool', ['cls', 'avg'] as const, classToken ? 'cls' : 'avg');
   if (pool === 'cls' && !classToken) fail('pool', "'avg' when `config.classToken` is false", pool);
-  if (relPosBias && (!classToken || registers > 0)) {
-    fail('relPosBias', `false unless there is a CLS token and no registers (BEiT's layout); the config has ${classToken ? '' : 'no CLS token'}${!classToken && registers ? ' and ' : ''}${registers ? `${registers} registers` : ''}`, relPosBias);
-  }
   const eps = config.layerNormEps ?? 1e-6;
   if (!(typeof eps === 'number' && Number.isFinite(eps) && eps > 0)) fail('layerNormEps', 'a positive number', eps);
   const grid: [number, number] = [imageSize[0] / patchSize[0], imageSize[1] / patchSize[1]];
   const prefixTokens = (classToken ? 1 : 0) + registers;
+  const tokens = prefixTokens + grid[0] * grid[1];
+  // A resolved config passed back in must agree with itself.
+  const given = config as ViTConfig & { grid?: unknown; prefixTokens?: unknown; tokens?: unknown };
+  if (given.grid !== undefined && JSON.stringify(given.grid) !== JSON.stringify(grid)) fail('grid', `[${grid.join(',')}] (imageSize / patchSize) or absent`, given.grid);
+  if (given.prefixTokens !== undefined && given.prefixTokens !== prefixTokens) fail('prefixTokens', `${prefixTokens} (CLS + registers) or absent`, given.prefixTokens);
+  if (given.tokens !== undefined && given.tokens !== tokens) fail('tokens', `${tokens} (prefix + gh·gw) or absent`, given.tokens);
   return {
     imageSize,
     patchSize,
@@ -106,6 +115,7 @@ export function resolveConfig(config: ViTConfig, fn: string): ResolvedViTConfig 
     qkvBias: oneOf('qkvBias', ['qkv', 'qv', 'none'] as const, 'qkv'),
     layerScale: bool('layerScale', false),
     relPosBias,
+    sharedRelPosBias,
     finalNorm: oneOf('finalNorm', ['tokens', 'pooled', 'none'] as const, 'tokens'),
     pool,
     numClasses: count('numClasses', 0),
@@ -114,7 +124,7 @@ export function resolveConfig(config: ViTConfig, fn: string): ResolvedViTConfig 
     layerNormEps: eps,
     grid,
     prefixTokens,
-    tokens: prefixTokens + grid[0] * grid[1],
+    tokens,
   };
 }
 

@@ -36,8 +36,17 @@ export interface ViTConfig {
   qkvBias?: 'qkv' | 'qv' | 'none';
   /** LayerScale after each branch (`ls1.gamma` or BEiT's `gamma_1`). @default false */
   layerScale?: boolean;
-  /** Relative position bias in every block's attention, as timm's `Beit` (needs a CLS token and no registers). @default false */
+  /**
+   * Relative position bias in every block's attention, as timm's `Beit` (which has one prefix
+   * token, CLS; registers are treated like CLS, see `relativePositionIndex`). @default false
+   */
   relPosBias?: boolean;
+  /**
+   * One relative position bias shared by all blocks, as in BEiT's self-supervised checkpoints
+   * (`use_shared_rel_pos_bias`, keys `rel_pos_bias.relative_position_bias_table` / `…_index`);
+   * excludes `relPosBias`. @default false
+   */
+  sharedRelPosBias?: boolean;
   /** Where the final LayerNorm sits: on all tokens (`norm`), after pooling (`fc_norm`, timm's avg-pool models and BEiT), or none. @default 'tokens' */
   finalNorm?: 'tokens' | 'pooled' | 'none';
   /** How the image representation is pooled: the CLS token, or the mean of the patch tokens (prefix tokens excluded, as timm). @default 'cls' with a CLS token, else 'avg' */
@@ -70,6 +79,7 @@ export interface ResolvedViTConfig {
   qkvBias: 'qkv' | 'qv' | 'none';
   layerScale: boolean;
   relPosBias: boolean;
+  sharedRelPosBias: boolean;
   finalNorm: 'tokens' | 'pooled' | 'none';
   pool: 'cls' | 'avg';
   numClasses: number;

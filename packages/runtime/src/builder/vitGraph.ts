@@ -2,7 +2,7 @@ import { DataType, attr, int64Tensor, node, tensorProto, valueInfo, type Attribu
 import type { TapName } from '../instrument/types.js';
 import type { LoadedWeights } from './loadViTWeights.js';
 import type { ResolvedViTConfig } from './types.js';
-import { relativePositionIndex } from './vitParameters.js';
+import { relativePositionIndex } from './relativePositionIndex.js';
 
 /** The graph's pixel input. */
 export const INPUT_NAME = 'pixel_values';
@@ -50,9 +50,8 @@ export function vitGraph(c: ResolvedViTConfig, w: LoadedWeights, taps: readonly 
   };
   const scalar = (name: string, v: number) => param(name, Float32Array.of(v), []);
   /** `y = x·Wᵀ + b` for a timm Linear weight `[out, in]`, stored transposed so MatMul needs no Transpose. */
-  const linear = (x: string, prefix: string, bias: Float32Array | undefined, out: string): string => {
+  const linear = (x: string, prefix: string, outDim: number, bias: Float32Array | undefined, out: string): string => {
     const W = weight(`${prefix}.weight`);
-    const outDim = outDims.get(prefix)!;
     const inDim = W.length / outDim;
     const Wt = new Float32Array(W.length);
     for (let r = 0; r < outDim; r++) for (let k = 0; k < inDim; k++) Wt[k * outDim + r] = W[r * inDim + k];
@@ -61,21 +60,11 @@ export function vitGraph(c: ResolvedViTConfig, w: LoadedWeights, taps: readonly 
     const y = op('MatMul', [x, wt], fresh(`${prefix}.matmul`));
     return op('Add', [y, param(`${prefix}.bias`, bias, [outDim])], out);
   };
-  const outDims = new Map<string, number>();
   const layerNorm = (x: string, prefix: string, out: string) =>
     op('LayerNormalization', [x, param(`${prefix}.weight`, weight(`${prefix}.weight`), [D]), param(`${prefix}.bias`, weight(`${prefix}.bias`), [D])], out, [
       attr('axis', -1, 'int'),
       attr('epsilon', c.layerNormEps, 'float'),
     ]);
-
-  // Output widths of every Linear, for the transposes above.
-  for (let i = 0; i < c.depth; i++) {
-    outDims.set(`blocks.${i}.attn.qkv`, 3 * D);
-    outDims.set(`blocks.${i}.attn.proj`, D);
-    outDims.set(`blocks.${i}.mlp.fc1`, c.mlpDim);
-    outDims.set(`blocks.${i}.mlp.fc2`, D);
-  }
-  outDims.set('head', c.numClasses);
 
   // ---- patch embedding: Conv → [B,D,gh,gw] → [B,gh·gw,D] ----
   const convIn = [INPUT_NAME, param('patch_embed.proj.weight', weight('patch_embed.proj.weight'), [D, c.inChannels, c.patchSize[0], c.patchSize[1]])];
@@ -110,6 +99,17 @@ export function vitGraph(c: ResolvedViTConfig, w: LoadedWeights, taps: readonly 
   const one = gelu ? scalar('gelu.one', 1) : '';
   const half = gelu ? scalar('gelu.half', 0.5) : '';
   const quick = gelu ? '' : scalar('quick_gelu.alpha', 1.702);
+  /** BEiT's bias `[H,T,T]` = table `[R,H]` gathered by the index `[T,T]` (given, or timm's), transposed. */
+  const relPosBias = (prefix: string): string => {
+    const tableName = `${prefix}.relative_position_bias_table`;
+    const table = param(tableName, weight(tableName), [weight(tableName).length / H, H]);
+    const indexName = `${prefix}.relative_position_index`;
+    const index = param(indexName, BigInt64Array.from(w.indices.get(indexName) ?? relativePositionIndex(c.grid, P), (v) => BigInt(v)), [T * T]);
+    const gathered = op('Gather', [table, index], fresh(`${prefix}.rel_pos`), [attr('axis', 0, 'int')]);
+    const reshaped = op('Reshape', [gathered, ints(`${prefix}.rel_pos_shape`, [T, T, H])], fresh(`${prefix}.rel_pos`));
+    return op('Transpose', [reshaped], `${prefix}.rel_pos_bias`, [attr('perm', [2, 0, 1], 'ints')]);
+  };
+  const sharedBias = c.sharedRelPosBias ? relPosBias('rel_pos_bias') : null;
   const tapOutputs = new Map<string, string>();
   for (let i = 0; i < c.depth; i++) {
     const l = i + 1;
@@ -125,7 +125,7 @@ export function vitGraph(c: ResolvedViTConfig, w: LoadedWeights, taps: readonly 
       qkvBias.set(weight(`${b}.attn.v_bias`), 2 * D);
     }
     if (c.qkvBias === 'qkv') qkvBias = weight(`${b}.attn.qkv.bias`);
-    const qkv = linear(h1, `${b}.attn.qkv`, qkvBias, `${b}.attn.qkv`);
+    const qkv = linear(h1, `${b}.attn.qkv`, 3 * D, qkvBias, `${b}.attn.qkv`);
     const [q0, k0, v0] = [`${b}.attn.q`, `${b}.attn.k`, `${b}.attn.v`];
     nodes.push({ ...node('Split', [qkv], [q0, k0, v0]), attribute: [attr('axis', 2, 'int')] });
     const heads = (t: string, perm: number[], out: string) =>
@@ -134,24 +134,17 @@ export function vitGraph(c: ResolvedViTConfig, w: LoadedWeights, taps: readonly 
     const kT = heads(k0, [0, 2, 3, 1], `${b}.attn.k_bhdt`);
     const v = heads(v0, [0, 2, 1, 3], `${b}.attn.v_bhtd`);
     let scores = op('MatMul', [q, kT], `${b}.attn.scores`);
-    if (c.relPosBias) {
-      const table = param(`${b}.attn.relative_position_bias_table`, weight(`${b}.attn.relative_position_bias_table`), [w.floats.get(`${b}.attn.relative_position_bias_table`)!.length / H, H]);
-      const given = w.indices.get(b);
-      const index = param(`${b}.attn.relative_position_index`, BigInt64Array.from(given ?? relativePositionIndex(c.grid), (v) => BigInt(v)), [T * T]);
-      const gathered = op('Gather', [table, index], fresh(`${b}.attn.rel_pos`), [attr('axis', 0, 'int')]);
-      const reshaped = op('Reshape', [gathered, ints(`${b}.attn.rel_pos_shape`, [T, T, H])], fresh(`${b}.attn.rel_pos`));
-      const bias = op('Transpose', [reshaped], `${b}.attn.rel_pos_bias`, [attr('perm', [2, 0, 1], 'ints')]);
-      scores = op('Add', [scores, bias], `${b}.attn.scores_biased`);
-    }
+    if (c.relPosBias) scores = op('Add', [scores, relPosBias(`${b}.attn`)], `${b}.attn.scores_biased`);
+    if (sharedBias) scores = op('Add', [scores, sharedBias], `${b}.attn.scores_biased`);
     const attn = op('Softmax', [scores], `attention.${l}`, [attr('axis', -1, 'int')]);
     const ctx = op('MatMul', [attn, v], `${b}.attn.context`);
     const merged = op('Reshape', [op('Transpose', [ctx], fresh(`${b}.attn.context_bthd`), [attr('perm', [0, 2, 1, 3], 'ints')]), mergeShape], `${b}.attn.merged`);
-    let branch = linear(merged, `${b}.attn.proj`, weight(`${b}.attn.proj.bias`), c.layerScale ? `${b}.attn.proj` : `attnBranch.${l}`);
+    let branch = linear(merged, `${b}.attn.proj`, D, weight(`${b}.attn.proj.bias`), c.layerScale ? `${b}.attn.proj` : `attnBranch.${l}`);
     if (c.layerScale) branch = op('Mul', [branch, param(`${b}.ls1.gamma`, weight(`${b}.ls1.gamma`), [D])], `attnBranch.${l}`);
     x = op('Add', [x, branch], `mlpSkip.${l}`);
     // MLP branch: fc1 → activation → fc2.
     const h2 = layerNorm(x, `${b}.norm2`, `mlpIn.${l}`);
-    const f1 = linear(h2, `${b}.mlp.fc1`, weight(`${b}.mlp.fc1.bias`), `${b}.mlp.fc1`);
+    const f1 = linear(h2, `${b}.mlp.fc1`, c.mlpDim, weight(`${b}.mlp.fc1.bias`), `${b}.mlp.fc1`);
     let act: string;
     if (gelu) {
       // Exact GELU 0.5·x·(1 + erf(x/√2)); opset 17 has no Gelu op.
@@ -161,7 +154,7 @@ export function vitGraph(c: ResolvedViTConfig, w: LoadedWeights, taps: readonly 
       // QuickGELU x·σ(1.702·x).
       act = op('Mul', [f1, op('Sigmoid', [op('Mul', [f1, quick], fresh(`${b}.mlp.quick_gelu`))], fresh(`${b}.mlp.quick_gelu`))], `${b}.mlp.act`);
     }
-    branch = linear(act, `${b}.mlp.fc2`, weight(`${b}.mlp.fc2.bias`), c.layerScale ? `${b}.mlp.fc2` : `mlpBranch.${l}`);
+    branch = linear(act, `${b}.mlp.fc2`, D, weight(`${b}.mlp.fc2.bias`), c.layerScale ? `${b}.mlp.fc2` : `mlpBranch.${l}`);
     if (c.layerScale) branch = op('Mul', [branch, param(`${b}.ls2.gamma`, weight(`${b}.ls2.gamma`), [D])], `mlpBranch.${l}`);
     x = op('Add', [x, branch], `block.${l}`);
   }
@@ -178,7 +171,7 @@ export function vitGraph(c: ResolvedViTConfig, w: LoadedWeights, taps: readonly 
     pooled = op('ReduceMean', [patches], pooled, [attr('axes', [1], 'ints'), attr('keepdims', 0, 'int')]);
   }
   if (c.finalNorm === 'pooled') pooled = layerNorm(pooled, 'fc_norm', c.numClasses > 0 ? 'fc_norm' : 'features');
-  if (c.numClasses > 0) linear(pooled, 'head', c.headBias ? weight('head.bias') : undefined, 'logits');
+  if (c.numClasses > 0) linear(pooled, 'head', c.numClasses, c.headBias ? weight('head.bias') : undefined, 'logits');
 
   // ---- outputs ----
   const outputs: ValueInfoProto[] = [];

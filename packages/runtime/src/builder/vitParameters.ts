@@ -1,3 +1,4 @@
+import { relPosTableRows } from './relativePositionIndex.js';
 import type { ResolvedViTConfig } from './types.js';
 
 /** How {@link randomViTWeights} initialises a parameter (timm's `VisionTransformer.init_weights`). */
@@ -36,6 +37,10 @@ export function vitParameters(c: ResolvedViTConfig): ParamSpec[] {
   if (c.registers > 0) add('reg_token', [1, c.registers, D], 'tiny');
   if (c.posEmbed === 'learned') add('pos_embed', [1, posEmbedLength(c), D], 'trunc02');
   if (c.preNorm) norm('norm_pre');
+  if (c.sharedRelPosBias) {
+    add('rel_pos_bias.relative_position_bias_table', [relPosTableRows(c.grid), c.heads], 'trunc02');
+    add('rel_pos_bias.relative_position_index', [c.tokens, c.tokens], 'relPosIndex', { kind: 'index', optional: true });
+  }
   for (let i = 0; i < c.depth; i++) {
     const b = `blocks.${i}`;
     norm(`${b}.norm1`);
@@ -69,37 +74,6 @@ export function vitParameters(c: ResolvedViTConfig): ParamSpec[] {
 }
 
 /** Rows of `pos_embed`: the patch tokens, plus the prefix tokens unless `noEmbedClass`. */
-export function posEmbedLength(c: ResolvedViTConfig): number {
+function posEmbedLength(c: ResolvedViTConfig): number {
   return (c.noEmbedClass ? 0 : c.prefixTokens) + c.grid[0] * c.grid[1];
-}
-
-/** Rows of BEiT's relative position bias table: every 2-D offset, plus cls→token, token→cls, cls→cls. */
-export function relPosTableRows(grid: readonly [number, number]): number {
-  return (2 * grid[0] - 1) * (2 * grid[1] - 1) + 3;
-}
-
-/**
- * BEiT's relative position index `[T,T]` (T = 1 + gh·gw), as timm's `gen_relative_position_index`:
- * for patch tokens q=(i,j), k=(i',j') the row `(i−i'+gh−1)·(2gw−1) + (j−j'+gw−1)`; the CLS row uses
- * `R−3`, the CLS column `R−2`, the CLS–CLS entry `R−1`, with `R` the table's row count.
- */
-export function relativePositionIndex(grid: readonly [number, number]): Int32Array {
-  const [gh, gw] = grid;
-  const n = gh * gw;
-  const T = n + 1;
-  const R = relPosTableRows(grid);
-  const idx = new Int32Array(T * T);
-  for (let q = 0; q < n; q++) {
-    const qi = Math.floor(q / gw);
-    const qj = q % gw;
-    for (let k = 0; k < n; k++) {
-      const ki = Math.floor(k / gw);
-      const kj = k % gw;
-      idx[(q + 1) * T + (k + 1)] = (qi - ki + gh - 1) * (2 * gw - 1) + (qj - kj + gw - 1);
-    }
-  }
-  for (let k = 0; k < T; k++) idx[k] = R - 3;
-  for (let q = 0; q < T; q++) idx[q * T] = R - 2;
-  idx[0] = R - 1;
-  return idx;
 }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { inspectModel } from '../instrument/inspectModel.js';
+import { buildViT } from './buildViT.js';
 import { resolveViTConfig } from './resolveViTConfig.js';
 import { vitPresets } from './vitPresets.js';
 import { vitParameterCount } from './vitParameterCount.js';
@@ -12,6 +14,7 @@ function countByHand(c: ResolvedViTConfig): number {
   n += (c.classToken ? D : 0) + c.registers * D;
   if (c.posEmbed === 'learned') n += ((c.noEmbedClass ? 0 : c.prefixTokens) + c.grid[0] * c.grid[1]) * D;
   if (c.preNorm) n += ln;
+  if (c.sharedRelPosBias) n += ((2 * c.grid[0] - 1) * (2 * c.grid[1] - 1) + 3) * c.heads;
   const qkvBias = c.qkvBias === 'qkv' ? 3 * D : c.qkvBias === 'qv' ? 2 * D : 0;
   const rel = c.relPosBias ? ((2 * c.grid[0] - 1) * (2 * c.grid[1] - 1) + 3) * c.heads : 0;
   const block = ln + 3 * D * D + qkvBias + rel + D * D + D + (c.layerScale ? 2 * D : 0) + ln + 2 * D * c.mlpDim + c.mlpDim + D;
@@ -56,5 +59,15 @@ describe('vitPresets', () => {
     ]);
     const h = resolveViTConfig(vitPresets.vit_huge_patch14_224.config);
     expect([h.grid, h.tokens, h.dim / h.heads, h.mlpDim]).toEqual([[16, 16], 257, 80, 5120]);
+  });
+});
+
+describe('a preset at full size', () => {
+  it('ViT-S/16 builds (random weights) and reads back as 12 layers, 6 heads, 384 wide, 197 tokens', async () => {
+    const { config, preprocessing } = vitPresets.vit_small_patch16_224;
+    const bytes = buildViT(config, undefined, { layers: [-1], preprocessing });
+    expect(bytes.length).toBeGreaterThan(4 * 22_050_664);
+    const info = await inspectModel(bytes);
+    expect([info.layers, info.heads, info.dim, info.tokens, info.prefixTokens, info.grid, info.patch, info.imageSize]).toEqual([12, 6, 384, 197, 1, [14, 14], 16, [224, 224]]);
   });
 });

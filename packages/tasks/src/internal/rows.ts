@@ -101,3 +101,14 @@ export function integer(v: number, name: string, fn: string, min: number): numbe
   }
   return v;
 }
+
+/** Throw naming the first non-finite value of a 2-D tensor by row and column. */
+export function checkFinite(x: Tensor<TypedArray>, name: string, fn: string): void {
+  const data = denseData(x);
+  const d = x.shape[1];
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      throw new VitValueError(`\`${name}\` of ${fn} contains ${data[i]} at row ${Math.floor(i / d)}, column ${i % d}. Remove or repair non-finite values first.`);
+    }
+  }
+}

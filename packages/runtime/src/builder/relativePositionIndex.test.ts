@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseSafetensors } from '@vit/io';
-import { relPosTableRows, relativePositionIndex } from './vitParameters.js';
+import { relPosTableRows, relativePositionIndex } from './relativePositionIndex.js';
 
 describe('relativePositionIndex', () => {
   it("equals timm's gen_relative_position_index (the PyTorch fixture, grid 2×3)", () => {
@@ -11,6 +11,17 @@ describe('relativePositionIndex', () => {
     expect(ref.dtype).toBe('I64');
     expect(ref.tensor.shape).toEqual([7, 7]);
     expect(Array.from(relativePositionIndex([2, 3]))).toEqual(Array.from(ref.tensor.data as BigInt64Array, Number));
+  });
+
+  it('treats registers like CLS, and has only the patch part without prefix tokens', () => {
+    const two = Array.from(relativePositionIndex([1, 2], 2)); // R = 1·3 + 3 = 6; patches (0,0), (0,1)
+    expect([0, 1, 2, 3].map((r) => two.slice(r * 4, r * 4 + 4))).toEqual([
+      [5, 5, 3, 3],
+      [5, 5, 3, 3],
+      [4, 4, 1, 0],
+      [4, 4, 2, 1],
+    ]);
+    expect(Array.from(relativePositionIndex([1, 2], 0))).toEqual([1, 0, 2, 1]);
   });
 
   it('by hand on a 2×2 grid', () => {
