@@ -162,6 +162,10 @@ describe('buildViT bad input', () => {
   const cfg: ViTConfig = { imageSize: 16, patchSize: 8, dim: 16, depth: 2, heads: 2, numClasses: 3 };
   it('refuses bad options with one line naming them', () => {
     expect(() => buildViT(cfg, undefined, { taps: ['attention', 'attn' as never] })).toThrow(/`options.taps` of buildViT must list tap names .* Got "attn"/);
+    expect(() => buildViT(cfg, undefined, { seed: 0.5 })).toThrow('`options.seed` of buildViT must be a safe integer. Got 0.5.');
+    expect(() => buildViT(cfg, undefined, { preprocessing: null as never })).toThrow(
+      '`options.preprocessing` of buildViT must be an object { mean, std, inputSize, interpolation }. Got null.',
+    );
     expect(() => buildViT(cfg, undefined, { layers: [3] })).toThrow('`options.layers` of buildViT: layer 3 is out of range (1 to 2).');
     expect(() =>
       buildViT(cfg, undefined, { preprocessing: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], inputSize: [3, 224, 224], interpolation: 'bicubic' } }),

@@ -86,7 +86,9 @@ export function buildViT(config: ViTConfig, weights?: ViTWeights, options: Build
       { code: 'VIT_MODEL_TOO_LARGE' },
     );
   }
-  const source = weights ?? randomViTWeights(config, { seed: options.seed ?? 0 });
+  const seed = options.seed ?? 0;
+  if (!Number.isSafeInteger(seed)) throw new VitValueError(`\`options.seed\` of ${fn} must be a safe integer. Got ${seed}.`);
+  const source = weights ?? randomViTWeights(config, { seed });
   const loaded = loadViTWeights(c, source, fn, strict);
   const parts = vitGraph(c, loaded, taps, layers);
   const m = model({ name: 'vit', node: parts.nodes, initializer: parts.initializers, input: parts.inputs, output: parts.outputs }, 17);
@@ -105,7 +107,7 @@ function publicConfig(c: ResolvedViTConfig): Record<string, unknown> {
 
 function checkPreprocessing(p: ViTPreprocessing, c: ResolvedViTConfig, fn: string): void {
   const bad = (field: string, expected: string, got: unknown): never => {
-    throw new VitValueError(`\`options.preprocessing.${field}\` of ${fn} must be ${expected}. Got ${JSON.stringify(got)}.`);
+    throw new VitValueError(`\`options.preprocessing${field ? `.${field}` : ''}\` of ${fn} must be ${expected}. Got ${JSON.stringify(got)}.`);
   };
   if (typeof p !== 'object' || p === null) bad('', 'an object { mean, std, inputSize, interpolation }', p);
   const C = c.inChannels;

@@ -30,6 +30,8 @@ export async function createOrtSession(bytes: Uint8Array, o: OrtSessionOptions):
     // A missing CUDA provider is reported by our own one-line error; keep onnxruntime's log quiet about it.
     ...(o.device === 'cuda' ? { logSeverityLevel: 4 as const } : {}),
   };
+  // onnxruntime logs the missing CUDA library itself (process-wide logger, set before its first session).
+  if (o.device === 'cuda') ort.env.logLevel = 'fatal';
   try {
     return await ort.InferenceSession.create(bytes, options);
   } catch (cause) {
