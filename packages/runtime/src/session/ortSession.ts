@@ -27,11 +27,7 @@ export async function createOrtSession(bytes: Uint8Array, o: OrtSessionOptions):
     // No spin-waiting between ops (like OMP_WAIT_POLICY=PASSIVE): idle onnxruntime threads would
     // otherwise burn the cores the decode workers need; ViT ops are large, so waking costs ~nothing.
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-    // A missing CUDA provider is reported by our own one-line error; keep onnxruntime's log quiet about it.
-    ...(o.device === 'cuda' ? { logSeverityLevel: 4 as const } : {}),
   };
-  // onnxruntime logs the missing CUDA library itself (process-wide logger, set before its first session).
-  if (o.device === 'cuda') ort.env.logLevel = 'fatal';
   try {
     return await ort.InferenceSession.create(bytes, options);
   } catch (cause) {
