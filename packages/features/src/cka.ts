@@ -1,6 +1,6 @@
 import { referenceBackend, tensor } from '@vit/io';
-import type { Matrix, NumericBackend } from '@vit/io';
-import { centreColumns, dotAll, sumSquares } from './internal/centre.js';
+import type { NumericBackend } from '@vit/io';
+import { centreColumns, dotAll, shiftedBlocks, sumSquares } from './internal/centre.js';
 import { dense2D } from './internal/dense.js';
 import { checkOnUndefined, checkSameRows, undefinedCka } from './internal/validate.js';
 import type { OnUndefined } from './internal/validate.js';
@@ -58,31 +58,46 @@ export async function cka(X: unknown, Y: unknown, options: CkaOptions = {}): Pro
   const n = x.rows;
   if (n < 2) throw new VitValueError(`\`X\` of cka must have at least 2 rows (samples). Got ${n}.`);
   const useFeature = form === 'feature' || (form === 'auto' && x.cols < n && y.cols < n);
-  // Feature form: the symmetric XᵀX and YᵀY are computed from column blocks, upper block
-  // triangle only (2/3 of a full product at 3 blocks); YᵀX is one full product.
-  const bw = useFeature ? FEATURE_BLOCK : Infinity;
-  const xc = centreColumns(x.d, n, x.cols, 'X', fn, Math.min(bw, x.cols));
-  const yc = centreColumns(y.d, n, y.cols, 'Y', fn, Math.min(bw, y.cols));
-  const xb = xc.blocks.map((b, p) => tensor(b, [n, xc.widths[p]]));
-  const yb = yc.blocks.map((b, p) => tensor(b, [n, yc.widths[p]]));
   let num: number;
   let xx: number;
   let yy: number;
   if (useFeature) {
-    const selfNorm2 = async (B: Matrix[]) => {
-      let sum = 0;
-      for (let p = 0; p < B.length; p++) {
-        for (let q = p; q < B.length; q++) sum += (p === q ? 1 : 2) * sumSquares((await backend.matmul(B[p], B[q], { transA: true })).data);
+    // Column blocks: the symmetric XᵀX and YᵀY need only their upper block triangle (2/3 of a
+    // full product at 3 blocks); ‖YᵀX‖² sums over all block pairs. Each product of shifted
+    // blocks is centred exactly by its rank-one correction n·μ_a·μ_bᵀ (see shiftedBlocks).
+    const xs = shiftedBlocks(x.d, n, x.cols, 'X', fn, FEATURE_BLOCK);
+    const ys = shiftedBlocks(y.d, n, y.cols, 'Y', fn, FEATURE_BLOCK);
+    const starts = (w: number[]) => w.map((_, p) => p * FEATURE_BLOCK);
+    const productNorm2 = async (a: typeof xs, p: number, b: typeof xs, q: number) => {
+      const P = (await backend.matmul(tensor(a.blocks[p], [n, a.widths[p]]), tensor(b.blocks[q], [n, b.widths[q]]), { transA: true })).data;
+      const ma = a.mu.subarray(starts(a.widths)[p], starts(a.widths)[p] + a.widths[p]);
+      const mb = b.mu.subarray(starts(b.widths)[q], starts(b.widths)[q] + b.widths[q]);
+      let s = 0;
+      const wb = b.widths[q];
+      for (let i = 0; i < ma.length; i++) {
+        const ci = n * ma[i];
+        for (let j = 0; j < wb; j++) {
+          const v = P[i * wb + j] - ci * mb[j];
+          s += v * v;
+        }
       }
-      return sum;
+      return s;
     };
-    xx = await selfNorm2(xb);
-    yy = await selfNorm2(yb);
-    num = xx > 0 && yy > 0 ? sumSquares((await backend.matmul(tensor(yc.full, [n, y.cols]), tensor(xc.full, [n, x.cols]), { transA: true })).data) : 0;
+    const selfNorm2 = async (a: typeof xs) => {
+      let s = 0;
+      for (let p = 0; p < a.blocks.length; p++) for (let q = p; q < a.blocks.length; q++) s += (p === q ? 1 : 2) * (await productNorm2(a, p, a, q));
+      return s;
+    };
+    xx = await selfNorm2(xs);
+    yy = await selfNorm2(ys);
+    num = 0;
+    if (xx > 0 && yy > 0) for (let p = 0; p < ys.blocks.length; p++) for (let q = 0; q < xs.blocks.length; q++) num += await productNorm2(ys, p, xs, q);
   } else {
     // ‖YᵀX‖²_F = tr(XXᵀ·YYᵀ) = ⟨K, L⟩ with K, L the Gram matrices of the centred rows.
-    const K = await backend.gram(xb[0]);
-    const L = await backend.gram(yb[0]);
+    const xc = centreColumns(x.d, n, x.cols, 'X', fn);
+    const yc = centreColumns(y.d, n, y.cols, 'Y', fn);
+    const K = await backend.gram(tensor(xc.blocks[0], [n, x.cols]));
+    const L = await backend.gram(tensor(yc.blocks[0], [n, y.cols]));
     num = dotAll(K.data, L.data);
     xx = sumSquares(K.data);
     yy = sumSquares(L.data);

@@ -21,8 +21,7 @@ async function vit(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 function npy(path: string): Tensor<Float32Array> {
-  // A plain Uint8Array copy (parseNpy's element copy uses .slice(), a view on a Node Buffer).
-  return parseNpy(new Uint8Array(readFileSync(path)), path).tensor as Tensor<Float32Array>;
+  return parseNpy(readFileSync(path), path).tensor as Tensor<Float32Array>;
 }
 
 function maxAbsDiff(a: Tensor<Float32Array>, b: Tensor<Float32Array>): number {

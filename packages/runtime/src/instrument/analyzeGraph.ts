@@ -1,4 +1,4 @@
-import type { ModelProto, NodeProto } from '../onnx/proto.js';
+import { DataType, type ModelProto, type NodeProto } from '../onnx/proto.js';
 import { VitModelError } from './errors.js';
 import { GraphIndex, LAYOUT_OPS } from './graphIndex.js';
 import type { ModelInfo, TapName } from './types.js';
@@ -37,6 +37,13 @@ export function analyzeGraph(model: ModelProto, fn: string): GraphStructure {
         `${fn}: node "${n.name ?? n.output?.[0]}" is a fused ${domain}${n.opType} op, whose attention probabilities cannot be tapped; re-export with eager attention (torch.onnx.export of the eager model, Hugging Face attn_implementation="eager", and no onnxruntime-transformers fusion).`,
       );
     }
+  }
+  const external = (graph.initializer ?? []).find((t) => t.dataLocation === 1 || t.externalData?.length);
+  if (external) {
+    throw new VitModelError(
+      'VIT_UNSUPPORTED_GRAPH',
+      `${fn}: initializer "${external.name}" is stored as external data (beside the .onnx file), which is not supported; save the model as one file: onnx.save(onnx.load(path), out, save_as_external_data=False) (models under 2 GB).`,
+    );
   }
   const g = new GraphIndex(graph);
   const opset = model.opsetImport?.find((o) => !o.domain)?.version ?? 17;
@@ -130,6 +137,10 @@ export function analyzeGraph(model: ModelProto, fn: string): GraphStructure {
   // 3. The pixel input and the patch-embedding Conv (kernel = stride).
   const inputName = g.inputs[0];
   const inputInfo = graph.input?.find((v) => v.name === inputName);
+  const inputType = inputInfo?.type?.tensorType?.elemType;
+  if (g.inputs.length !== 1 || inputType !== DataType.FLOAT) {
+    throw unsupported(fn, `the graph must take one float32 pixel input [B,C,H,W]; it takes ${g.inputs.length} input(s), "${inputName}" of ONNX type ${inputType ?? 'unknown'} (export in float32)`);
+  }
   const inputDims = (inputInfo?.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue && d.dimValue > 0 ? d.dimValue : null));
   const fromInput = g.descendants(inputName);
   const conv = g.nodes.find((n) => {

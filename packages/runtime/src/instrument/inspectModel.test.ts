@@ -90,6 +90,24 @@ describe('inspectModel', () => {
     expect(wrongType).toBeInstanceOf(VitValueError);
   });
 
+  it('refuses external-data weights and a float16 or second input, naming what to do', async () => {
+    const ext = decodeModel(new Uint8Array(readFileSync(fixtureModel('timm'))));
+    const w = ext.graph!.initializer![0];
+    w.dataLocation = 1;
+    w.externalData = [{ key: 'location', value: 'model.onnx_data' }];
+    delete w.rawData;
+    const e1 = await rejection(inspectModel(encodeModel(ext)));
+    expect(e1.code).toBe('VIT_UNSUPPORTED_GRAPH');
+    expect(e1.message).toContain('is stored as external data');
+    expect(e1.message).toContain('save_as_external_data=False');
+
+    const f16 = decodeModel(new Uint8Array(readFileSync(fixtureModel('timm'))));
+    f16.graph!.input![0].type!.tensorType!.elemType = 10;
+    const e2 = await rejection(inspectModel(encodeModel(f16)));
+    expect(e2.code).toBe('VIT_UNSUPPORTED_GRAPH');
+    expect(e2.message).toContain('"pixels" of ONNX type 10 (export in float32)');
+  });
+
   it('asks for imageSize when the spatial input axes are dynamic', async () => {
     const model = decodeModel(new Uint8Array(readFileSync(fixtureModel('timm'))));
     const dims = model.graph!.input![0].type!.tensorType!.shape!.dim!;

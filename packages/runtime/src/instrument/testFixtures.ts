@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { parseNpy, type Tensor } from '@vit/io';
+import { readNpy, type Tensor } from '@vit/io';
 import type { RawTensor } from './canonicalTaps.js';
 
 /** Directory of a fixture case. */
@@ -34,8 +34,7 @@ export function fixtureExpected(name: string): Expected {
 
 /** A tensor PyTorch saved for the fixture's fixed input. */
 export async function fixtureNpy(name: string, file: string): Promise<Tensor<Float32Array>> {
-  // A plain Uint8Array copy: parseNpy's element decoding copies with .slice(), which a Node Buffer turns into a view.
-  return parseNpy(new Uint8Array(readFileSync(fixtureDir(name) + file)), file).tensor as Tensor<Float32Array>;
+  return (await readNpy(fixtureDir(name) + file)).tensor as Tensor<Float32Array>;
 }
 
 /** Run ONNX bytes once on the main thread and return every float output (test-only; the session uses a worker). */

@@ -145,10 +145,15 @@ describe('ViTSession.stream', () => {
   it('keeps memory bounded: never more than prefetch images decoded ahead of the consumer', async () => {
     const s = await open('timm', { taps: ['attention'], layers: [1], batchSize: 2 });
     let pulled = 0;
+    let returned = false;
     function* many() {
-      for (let i = 0; i < 1000; i++) {
-        pulled++;
-        yield good[i % good.length];
+      try {
+        for (let i = 0; i < 1000; i++) {
+          pulled++;
+          yield good[i % good.length];
+        }
+      } finally {
+        returned = true;
       }
     }
     let seen = 0;
@@ -159,6 +164,7 @@ describe('ViTSession.stream', () => {
       if (seen >= 10) break;
     }
     expect(pulled).toBeLessThan(30);
+    expect(returned).toBe(true); // breaking out closed the input generator
   });
 
   it('rejects a string instead of an iterable of paths', () => {

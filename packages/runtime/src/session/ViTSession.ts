@@ -240,7 +240,9 @@ export class ViTSession {
         const { req, id, label } = decodeRequest(r.value, index, [h, w], this.preset);
         const worker = decoders.reduce((a, b) => (b.busy < a.busy ? b : a));
         const transfer = req.image ? [req.image.data.buffer as ArrayBuffer] : [];
-        queue.push({ index, id, label, reply: worker.request(req, transfer) });
+        const reply = worker.request(req, transfer);
+        reply.catch(() => {}); // surfaced when awaited; a consumer that stops early leaves some unawaited
+        queue.push({ index, id, label, reply });
       }
     };
 
@@ -254,38 +256,45 @@ export class ViTSession {
       meta = emptyMeta();
       return p;
     };
-    for (;;) {
-      await fill();
-      const item = queue.shift();
-      if (!item) break;
-      const reply = await item.reply;
-      if ('error' in reply) {
-        const s: SkippedImage = { index: item.index, id: item.id, error: reply.error.message, ...(reply.error.code ? { code: reply.error.code } : {}) };
-        skipped.push(s);
-        meta.skipped.push(s);
-        continue;
+    let finished = false;
+    try {
+      for (;;) {
+        await fill();
+        const item = queue.shift();
+        if (!item) break;
+        const reply = await item.reply;
+        if ('error' in reply) {
+          const s: SkippedImage = { index: item.index, id: item.id, error: reply.error.message, ...(reply.error.code ? { code: reply.error.code } : {}) };
+          skipped.push(s);
+          meta.skipped.push(s);
+          continue;
+        }
+        batch.set(reply.pixels, meta.batch * per);
+        meta.batch++;
+        meta.ids.push(item.id);
+        meta.indices.push(item.index);
+        meta.labels.push(item.label);
+        if (meta.batch === B) {
+          const p = submit();
+          if (pending) yield await pending;
+          pending = p;
+        }
       }
-      batch.set(reply.pixels, meta.batch * per);
-      meta.batch++;
-      meta.ids.push(item.id);
-      meta.indices.push(item.index);
-      meta.labels.push(item.label);
-      if (meta.batch === B) {
+      if (meta.batch > 0) {
         const p = submit();
         if (pending) yield await pending;
         pending = p;
+      } else if (pending && meta.skipped.length) {
+        const last = await pending;
+        last.meta.skipped.push(...meta.skipped);
+        pending = Promise.resolve(last);
       }
-    }
-    if (meta.batch > 0) {
-      const p = submit();
       if (pending) yield await pending;
-      pending = p;
-    } else if (pending && meta.skipped.length) {
-      const last = await pending;
-      last.meta.skipped.push(...meta.skipped);
-      pending = Promise.resolve(last);
+      finished = true;
+    } finally {
+      // A consumer that stops early (break, throw) also closes the input iterator.
+      if (!finished) await iter.return?.();
     }
-    if (pending) yield await pending;
   }
 
   /** Stop the workers. The session cannot be used afterwards. */
