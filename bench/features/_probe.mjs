@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 const n = 5000, d = 768;
 const X = tensor(Float32Array.from({length: n*d}, () => Math.random()-0.5), [n, d]);
 const Y = tensor(Float32Array.from({length: n*d}, () => Math.random()-0.5), [n, d]);
-const nul = { name: 'null', matmul: async () => tensor(new Float32Array(4).fill(1), [2, 2]) };
+const nul = { name: 'null', matmul: async (a, b) => tensor(new Float32Array(a.shape[1] * b.shape[1]).fill(1), [a.shape[1], b.shape[1]]) };
 for (let i = 0; i < 4; i++) { const t0 = performance.now(); await cka(X, Y, { backend: nul }); console.log('overhead ms', (performance.now() - t0).toFixed(1)); }
 const b = ortBackend();
 const mk = (c) => tensor(Float32Array.from({length: n*c}, () => Math.random()-0.5), [n, c]);

@@ -1,5 +1,6 @@
 // bench/features: @vit/features (onnxruntime backend) vs scikit-learn / numpy, same data, one run.
 // Usage: npm run bench:features   (build first: npx tsup in packages/io, packages/runtime, packages/features)
+// Env: BENCH_SEEDS=0,1,2 (k-means seeds), BENCH_MB_IMAGES=1000, BENCH_THREADS=n (pin both sides).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -72,9 +73,13 @@ const X = readNpy(xPath);
 const Y = readNpy(yPath);
 
 // --- measurements: peer and ours alternate item by item, so a change in machine load hits both ---
+// BENCH_THREADS=n pins both sides to n threads (onnxruntime intra-op threads; OpenBLAS/OpenMP
+// for numpy and scikit-learn): on a shared, loaded machine that is the fairer comparison.
+const threads = process.env.BENCH_THREADS ? Number(process.env.BENCH_THREADS) : undefined;
+const peerEnv = threads ? { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) } : process.env;
 const peer = (...args) =>
-  JSON.parse(execFileSync('/usr/bin/python3', [join(here, 'peer.py'), ...args.map(String)], { encoding: 'utf8', maxBuffer: 1 << 24 }));
-const threads = process.env.BENCH_ORT_THREADS ? Number(process.env.BENCH_ORT_THREADS) : undefined;
+  JSON.parse(execFileSync('/usr/bin/python3', [join(here, 'peer.py'), ...args.map(String)], { encoding: 'utf8', maxBuffer: 1 << 24, env: peerEnv }));
+console.log(`threads: ${threads ?? 'library defaults'} (set BENCH_THREADS=n to pin both sides)`);
 const backend = ortBackend(threads ? { intraOpThreads: threads } : {});
 await kmeans(tensor(X.data.slice(0, 500 * D), [500, D]), { k: 5, nInit: 1, backend }); // warm-up (sessions)
 await cka(tensor(X.data.slice(0, 500 * D), [500, D]), tensor(Y.data.slice(0, 500 * D), [500, D]), { backend });

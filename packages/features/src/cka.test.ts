@@ -58,6 +58,18 @@ describe('cka', () => {
     expect(f).toBeGreaterThan(0.2);
   });
 
+  it('large column means (1000× the spread) lose no precision; invariant to column shifts', async () => {
+    const X0 = randn(200, 40, 15);
+    const Y0 = mat(toRows(randn(200, 30, 16)).map((r, i) => r.map((v, j) => v + X0.get(i, j))));
+    const shifted = (t: typeof X0, base: number) => mat(toRows(t).map((r) => r.map((v, j) => v + base * (j + 1))));
+    const X = shifted(X0, 1000);
+    const Y = shifted(Y0, -700);
+    const f = await cka(X, Y, { form: 'feature' });
+    expect(f).toBeDeepCloseTo(await cka(X, Y, { form: 'gram' }), 1e-6);
+    // float32 storage of values ~1e4 quantises them at ~1e-3 of the spread: compare loosely
+    expect(f).toBeDeepCloseTo(await cka(X0, Y0), 1e-3);
+  });
+
   it('is 1 for CKA(X,X), invariant to orthogonal transforms and isotropic scaling', async () => {
     const X = randn(25, 6, 7);
     const Y = randn(25, 4, 8);
