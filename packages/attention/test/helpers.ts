@@ -1,18 +1,10 @@
 // Test fixtures and slow, obviously-correct reference implementations (ndarray get/set,
 // explicit formulas straight from SPEC.md) that the fast kernels are checked against.
 import { tensor, type Tensor } from '@vit/io';
+import { mulberry32 } from '@vit/test-utils';
 import type { AttentionGrid } from '../src/grid.js';
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** Row-stochastic attention: softmax of random logits with scale `sharp`. */
 export function randomAttention(B: number, H: number, grid: AttentionGrid, seed = 1, sharp = 3): Tensor {

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { xorshift32 } from '@vit/test-utils';
 import { tensor, VitValueError } from '@vit/io';
 import { knnClassify } from './knnClassify.js';
 import { KnnIndex } from './KnnIndex.js';
 
 const m2 = (rows: number[][]) => tensor(new Float32Array(rows.flat()), [rows.length, rows[0].length]);
 
-/** Seeded xorshift uniform in [0,1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = xorshift32;
 
 /** Slow k-NN straight from the definition: sort every train row by cosine, vote exp(s/T). */
 function slowKnn(train: number[][], labels: number[], test: number[][], k: number, T: number) {

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { xorshift32 } from '@vit/test-utils';
 import { tensor } from '@vit/io';
 import { knnClassify } from './knnClassify.js';
 import { knnPerLayer } from './knnPerLayer.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = xorshift32;
 
 describe('knnPerLayer', () => {
   const r = rng(2);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { xorshift32 } from '@vit/test-utils';
 import { tensor } from '@vit/io';
 import { keypointsPerLayer } from './keypointsPerLayer.js';
 import { matchKeypoints } from './matchKeypoints.js';
@@ -6,17 +7,7 @@ import type { Keypoint } from './matchKeypoints.js';
 import { pck } from './pck.js';
 import { pckPerCategory } from './pckPerCategory.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = xorshift32;
 
 const feats = (r: () => number, h: number, w: number, D: number) => Array.from({ length: h * w * D }, () => r() - 0.5);
 

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { xorshift32 } from '@vit/test-utils';
 import { referenceBackend, tensor } from '@vit/io';
 import { ortBackend } from '@vit/runtime';
 import { knnClassify } from './knnClassify.js';
@@ -6,17 +7,7 @@ import { matchKeypoints } from './matchKeypoints.js';
 import { propagateLabels } from './propagateLabels.js';
 import { retrievalPerLayer } from './retrievalPerLayer.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = xorshift32;
 
 // The fast backend must give the same answers as the reference one (random data: no near-ties).
 describe('tasks on the onnxruntime backend', () => {

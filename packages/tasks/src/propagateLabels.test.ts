@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { xorshift32 } from '@vit/test-utils';
 import { tensor } from '@vit/io';
 import type { Tensor } from '@vit/io';
 import { davisScores } from './davisScores.js';
@@ -6,17 +7,7 @@ import { propagateLabels } from './propagateLabels.js';
 import { propagationPerLayer } from './propagationPerLayer.js';
 import { upsampleArgmax } from './internal/propagator.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = xorshift32;
 const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
 
 async function collect(it: AsyncIterable<Tensor<Int32Array>>): Promise<Tensor<Int32Array>[]> {

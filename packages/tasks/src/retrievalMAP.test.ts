@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { xorshift32 } from '@vit/test-utils';
 import { tensor } from '@vit/io';
 import { averagePrecision } from './averagePrecision.js';
 import { retrievalMAP } from './retrievalMAP.js';
@@ -7,17 +8,7 @@ import { retrievalPerLayer } from './retrievalPerLayer.js';
 
 const m2 = (rows: number[][]) => tensor(new Float32Array(rows.flat()), [rows.length, rows[0].length]);
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = xorshift32;
 
 /** A slow transcription of the revisited protocol's compute_map (in1d, junk shift loop, compute_ap). */
 function slowMap(sim: number[][], gnd: { ok: readonly number[]; junk: readonly number[] }[], kappas = [1, 5, 10]) {

@@ -1,19 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '@vit/test-utils';
 import { VitValueError, referenceBackend as ref, tensor } from '@vit/io';
 import type { Matrix } from '@vit/io';
 import { ortBackend } from './ortBackend.js';
 
-/** Seeded uniform [0,1) (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 function rand(rows: number, cols: number, seed: number, scale = 1): Matrix {
   const r = rng(seed);
   return tensor(Float32Array.from({ length: rows * cols }, () => (2 * r() - 1) * scale), [rows, cols]);
