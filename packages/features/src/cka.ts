@@ -1,10 +1,9 @@
-import { referenceBackend, tensor } from '@vit/io';
+import { VitValueError, referenceBackend, tensor } from '@vit/io';
 import type { NumericBackend } from '@vit/io';
-import { centreColumns, dotAll, shiftedBlocks, sumSquares } from './internal/centre.js';
+import { centreColumns, dotAll, shiftedTransposed, sumSquares } from './internal/centre.js';
 import { dense2D } from './internal/dense.js';
 import { checkOnUndefined, checkSameRows, undefinedCka } from './internal/validate.js';
 import type { OnUndefined } from './internal/validate.js';
-import { VitValueError } from '@vit/io';
 
 /** Column-block width of the feature form (products of `[n,256]` blocks stay efficient). */
 const FEATURE_BLOCK = 256;
@@ -33,7 +32,9 @@ export interface CkaOptions {
 /**
  * Full-batch linear CKA (SPEC 8): `‖YᵀX‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F)` on column-centred
  * `X [n,d]`, `Y [n,e]` (the biased HSIC form). Products go through `options.backend`;
- * centring and Frobenius sums are float64 loops.
+ * centring and Frobenius sums are float64 loops. Feature form: one pass writes the shifted,
+ * transposed data; each product is centred exactly by a rank-one float64 correction, and the
+ * symmetric `XᵀX`, `YᵀY` are computed as the upper triangle of 256-column blocks.
  *
  * @param X features of the first representation, `[n,d]` (rows = samples).
  * @param Y features of the second representation, `[n,e]`, same samples in the same order.
@@ -62,42 +63,43 @@ export async function cka(X: unknown, Y: unknown, options: CkaOptions = {}): Pro
   let xx: number;
   let yy: number;
   if (useFeature) {
-    // Column blocks: the symmetric XᵀX and YᵀY need only their upper block triangle (2/3 of a
-    // full product at 3 blocks); ‖YᵀX‖² sums over all block pairs. Each product of shifted
-    // blocks is centred exactly by its rank-one correction n·μ_a·μ_bᵀ (see shiftedBlocks).
-    const xs = shiftedBlocks(x.d, n, x.cols, 'X', fn, FEATURE_BLOCK);
-    const ys = shiftedBlocks(y.d, n, y.cols, 'Y', fn, FEATURE_BLOCK);
-    const starts = (w: number[]) => w.map((_, p) => p * FEATURE_BLOCK);
-    const productNorm2 = async (a: typeof xs, p: number, b: typeof xs, q: number) => {
-      const P = (await backend.matmul(tensor(a.blocks[p], [n, a.widths[p]]), tensor(b.blocks[q], [n, b.widths[q]]), { transA: true })).data;
-      const ma = a.mu.subarray(starts(a.widths)[p], starts(a.widths)[p] + a.widths[p]);
-      const mb = b.mu.subarray(starts(b.widths)[q], starts(b.widths)[q] + b.widths[q]);
+    // Zᵀ layout (see shiftedTransposed): the symmetric ZᵀZ needs only its upper block
+    // triangle of row blocks (2/3 of a full product at 3 blocks); YᵀX is one full product.
+    // Each product is centred exactly by its rank-one correction n·μ_a·μ_bᵀ.
+    const xs = shiftedTransposed(x.d, n, x.cols, 'X', fn);
+    const ys = shiftedTransposed(y.d, n, y.cols, 'Y', fn);
+    const rowsOfT = (z: typeof xs, from: number, to: number) => tensor(z.t.subarray(from * n, to * n), [to - from, n]);
+    const productNorm2 = async (a: typeof xs, a0: number, a1: number, b: typeof xs, b0: number, b1: number) => {
+      const P = (await backend.matmul(rowsOfT(a, a0, a1), rowsOfT(b, b0, b1), { transB: true })).data;
+      const wb = b1 - b0;
       let s = 0;
-      const wb = b.widths[q];
-      for (let i = 0; i < ma.length; i++) {
-        const ci = n * ma[i];
+      for (let i = 0; i < a1 - a0; i++) {
+        const ci = n * a.mu[a0 + i];
         for (let j = 0; j < wb; j++) {
-          const v = P[i * wb + j] - ci * mb[j];
+          const v = P[i * wb + j] - ci * b.mu[b0 + j];
           s += v * v;
         }
       }
       return s;
     };
-    const selfNorm2 = async (a: typeof xs) => {
+    const selfNorm2 = async (a: typeof xs, cols: number) => {
       let s = 0;
-      for (let p = 0; p < a.blocks.length; p++) for (let q = p; q < a.blocks.length; q++) s += (p === q ? 1 : 2) * (await productNorm2(a, p, a, q));
+      for (let p = 0; p < cols; p += FEATURE_BLOCK) {
+        for (let q = p; q < cols; q += FEATURE_BLOCK) {
+          s += (p === q ? 1 : 2) * (await productNorm2(a, p, Math.min(cols, p + FEATURE_BLOCK), a, q, Math.min(cols, q + FEATURE_BLOCK)));
+        }
+      }
       return s;
     };
-    xx = await selfNorm2(xs);
-    yy = await selfNorm2(ys);
-    num = 0;
-    if (xx > 0 && yy > 0) for (let p = 0; p < ys.blocks.length; p++) for (let q = 0; q < xs.blocks.length; q++) num += await productNorm2(ys, p, xs, q);
+    xx = await selfNorm2(xs, x.cols);
+    yy = await selfNorm2(ys, y.cols);
+    num = xx > 0 && yy > 0 ? await productNorm2(ys, 0, y.cols, xs, 0, x.cols) : 0;
   } else {
     // ‖YᵀX‖²_F = tr(XXᵀ·YYᵀ) = ⟨K, L⟩ with K, L the Gram matrices of the centred rows.
     const xc = centreColumns(x.d, n, x.cols, 'X', fn);
     const yc = centreColumns(y.d, n, y.cols, 'Y', fn);
-    const K = await backend.gram(tensor(xc.blocks[0], [n, x.cols]));
-    const L = await backend.gram(tensor(yc.blocks[0], [n, y.cols]));
+    const K = await backend.gram(tensor(xc, [n, x.cols]));
+    const L = await backend.gram(tensor(yc, [n, y.cols]));
     num = dotAll(K.data, L.data);
     xx = sumSquares(K.data);
     yy = sumSquares(L.data);

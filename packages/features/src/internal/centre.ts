@@ -1,22 +1,14 @@
 import { VitValueError } from '@vit/io';
 
 /**
- * Column-centre `[rows, cols]` data (means in float64) into column blocks of width
- * `blockWidth`: block `p` is a contiguous `[rows, w_p]` matrix of the centred columns
- * `[p·blockWidth, (p+1)·blockWidth)` (one block = the whole matrix), in two plain passes. Validation costs no pass of its own: a NaN or ±Infinity makes its column mean
+ * Column-centre `[rows, cols]` data (means in float64) into a new row-major array, in two
+ * plain passes. Validation costs no pass of its own: a NaN or ±Infinity makes its column mean
  * non-finite (float64 sums of float32 values cannot overflow), and only then are the rows
  * scanned to name the first bad one. A constant column centres to exact zeros (n identical
  * float32 values sum exactly in float64 for n < 2²⁹, so the mean equals the value), which the
  * caller sees as a zero product norm.
  */
-export function centreColumns(
-  d: Float32Array,
-  rows: number,
-  cols: number,
-  name: string,
-  fn: string,
-  blockWidth = cols,
-): { blocks: Float32Array[]; widths: number[] } {
+export function centreColumns(d: Float32Array, rows: number, cols: number, name: string, fn: string): Float32Array {
   const mean = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
@@ -28,19 +20,12 @@ export function centreColumns(
     if (mean[j] - mean[j] !== 0) finite = false;
   }
   if (!finite) scanNonFinite(d, rows, cols, name, fn);
-  const widths: number[] = [];
-  for (let c0 = 0; c0 < cols; c0 += blockWidth) widths.push(Math.min(blockWidth, cols - c0));
-  const blocks = widths.map((w) => uninitialised(rows * w));
-  for (let p = 0, c0 = 0; p < widths.length; c0 += widths[p], p++) {
-    const w = widths[p];
-    const b = blocks[p];
-    for (let i = 0; i < rows; i++) {
-      const o = i * cols + c0;
-      const ob = i * w;
-      for (let j = 0; j < w; j++) b[ob + j] = d[o + j] - mean[c0 + j];
-    }
+  const c = uninitialised(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    for (let j = 0; j < cols; j++) c[o + j] = d[o + j] - mean[j];
   }
-  return { blocks, widths };
+  return c;
 }
 
 /** A Float32Array every element of which the caller overwrites: skips the zero fill. */
@@ -63,44 +48,39 @@ export function dotAll(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /**
- * One pass for the feature form of CKA: write `Z = X − 1·sᵀ` as column blocks (as
- * {@link centreColumns}) with a cheap per-column shift `s` = the mean of the first m rows
- * (m = 16, or the largest power of two ≤ rows), and return `μ_z`, the exact (float64) column
- * means of the stored `Z`. Then `XcᵀYc = ZxᵀZy − n·μ_zx·μ_zyᵀ` exactly; since `s` is already
- * close to the mean, `μ_z` is small and the float32 products lose no precision to the
- * correction (unlike correcting raw `XᵀY` when means dwarf the spread). A constant column gives
- * an exactly zero `Z` column (m is a power of two, so `s` equals the value), which the caller
- * sees as a zero product norm. Non-finite input makes a column sum non-finite; only then are
- * the rows scanned to name the first bad one.
+ * One pass for the feature form of CKA: write `Zᵀ` (`[cols, rows]`, row-major) where
+ * `Z = X − 1·sᵀ` with a cheap per-column shift `s` = the mean of the first m rows (m = 16, or
+ * the largest power of two ≤ rows), and return `μ_z`, the exact (float64) column means of the
+ * stored `Z`. Then `XcᵀYc = ZxᵀZy − n·μ_zx·μ_zyᵀ` exactly; as `s` is already close to the mean,
+ * `μ_z` is small and the float32 products lose no precision to the correction (unlike
+ * correcting raw `XᵀY` when means dwarf the spread). The transposed layout makes any column
+ * block of `Z` a contiguous row range of `Zᵀ`, and `A·Bᵀ` products run faster in onnxruntime
+ * than `AᵀB`. A constant column gives an exactly zero row (m is a power of two, so `s` equals
+ * the value), which the caller sees as a zero product norm. Non-finite input makes a column sum
+ * non-finite; only then are the rows scanned to name the first bad one.
  */
-export function shiftedBlocks(
-  d: Float32Array,
-  rows: number,
-  cols: number,
-  name: string,
-  fn: string,
-  blockWidth: number,
-): { blocks: Float32Array[]; widths: number[]; mu: Float64Array } {
+export function shiftedTransposed(d: Float32Array, rows: number, cols: number, name: string, fn: string): { t: Float32Array; mu: Float64Array } {
   let m = 1;
   while (m * 2 <= Math.min(16, rows)) m *= 2;
   const shift = new Float64Array(cols);
   for (let i = 0; i < m; i++) for (let j = 0; j < cols; j++) shift[j] += d[i * cols + j];
   for (let j = 0; j < cols; j++) shift[j] = Math.fround(shift[j] / m);
-  const widths: number[] = [];
-  for (let c0 = 0; c0 < cols; c0 += blockWidth) widths.push(Math.min(blockWidth, cols - c0));
-  const blocks = widths.map((w) => uninitialised(rows * w));
+  const t = uninitialised(rows * cols);
   const mu = new Float64Array(cols);
-  for (let p = 0, c0 = 0; p < widths.length; c0 += widths[p], p++) {
-    const w = widths[p];
-    const b = blocks[p];
-    for (let i = 0; i < rows; i++) {
-      const o = i * cols + c0;
-      const ob = i * w;
-      for (let j = 0; j < w; j++) {
-        const z = Math.fround(d[o + j] - shift[c0 + j]);
-        b[ob + j] = z;
-        mu[c0 + j] += z;
+  // Tiles of 32 rows: reads stay in cache and each column's writes are 32 consecutive floats.
+  const TILE = 32;
+  for (let i0 = 0; i0 < rows; i0 += TILE) {
+    const i1 = Math.min(rows, i0 + TILE);
+    for (let j = 0; j < cols; j++) {
+      const sj = shift[j];
+      const o = j * rows;
+      let acc = 0;
+      for (let i = i0; i < i1; i++) {
+        const z = Math.fround(d[i * cols + j] - sj);
+        t[o + i] = z;
+        acc += z;
       }
+      mu[j] += acc;
     }
   }
   let finite = true;
@@ -109,7 +89,7 @@ export function shiftedBlocks(
     if (mu[j] - mu[j] !== 0) finite = false;
   }
   if (!finite) scanNonFinite(d, rows, cols, name, fn);
-  return { blocks, widths, mu };
+  return { t, mu };
 }
 
 function scanNonFinite(d: Float32Array, rows: number, cols: number, name: string, fn: string): void {
