@@ -1,8 +1,7 @@
 import { tensor, type Tensor } from '@vit/io';
 import type { AttentionCheckOptions, AttentionGrid } from './grid.js';
-import { clsKernel, type ClsVariant } from './internal/kernels.js';
-import { checkVariant } from './internal/options.js';
-import { RowStats, attentionView, requireCls } from './internal/view.js';
+import type { ClsVariant } from './internal/kernels.js';
+import { clsSums } from './internal/clsSums.js';
 
 /** Options of {@link clsAttention}. */
 export interface ClsAttentionOptions extends AttentionCheckOptions {
@@ -34,16 +33,7 @@ export interface ClsAttentionOptions extends AttentionCheckOptions {
  * const maps = clsAttention(att, { gh: 14, gw: 14, prefix: 1 }); // [12,14,14]
  */
 export function clsAttention(att: Tensor, grid: AttentionGrid, options: ClsAttentionOptions = {}): Tensor {
-  const fn = 'clsAttention';
-  const variant = checkVariant(options.variant ?? 'cls', fn);
-  const v = attentionView(att, grid, fn);
-  if (variant === 'cls') requireCls(grid, fn, "use variant 'spatial' or 'spatialPure'");
-  const st = new RowStats(fn, 'att', options);
-  const map = new Float64Array(v.H * v.N);
-  const prefix = new Float64Array(v.H);
-  const count = new Float64Array(v.H);
-  clsKernel(v, variant, map, prefix, count, st);
-  st.flush();
+  const { v, map, count } = clsSums(att, grid, options, 'clsAttention');
   const out = new Float32Array(v.H * v.N);
   for (let h = 0; h < v.H; h++) {
     const inv = count[h] > 0 ? 1 / count[h] : 0;

@@ -1,9 +1,7 @@
 import { tensor, type Tensor } from '@vit/io';
 import type { AttentionGrid } from './grid.js';
-import { clsKernel } from './internal/kernels.js';
-import { RowStats, attentionView, requireCls } from './internal/view.js';
 import type { ClsAttentionOptions } from './clsAttention.js';
-import { checkVariant } from './internal/options.js';
+import { clsSums } from './internal/clsSums.js';
 
 /** Options of {@link clsPrefixMass}: the same as {@link clsAttention}'s. */
 export type ClsPrefixMassOptions = ClsAttentionOptions;
@@ -23,16 +21,7 @@ export type ClsPrefixMassOptions = ClsAttentionOptions;
  * const kept = clsPrefixMass(att, { gh: 14, gw: 14, prefix: 5 }); // CLS + 4 registers
  */
 export function clsPrefixMass(att: Tensor, grid: AttentionGrid, options: ClsPrefixMassOptions = {}): Tensor {
-  const fn = 'clsPrefixMass';
-  const variant = checkVariant(options.variant ?? 'cls', fn);
-  const v = attentionView(att, grid, fn);
-  if (variant === 'cls') requireCls(grid, fn, "use variant 'spatial' or 'spatialPure'");
-  const st = new RowStats(fn, 'att', options);
-  const map = new Float64Array(v.H * v.N);
-  const prefix = new Float64Array(v.H);
-  const count = new Float64Array(v.H);
-  clsKernel(v, variant, map, prefix, count, st);
-  st.flush();
+  const { v, prefix, count } = clsSums(att, grid, options, 'clsPrefixMass');
   const out = new Float32Array(v.H);
   for (let h = 0; h < v.H; h++) out[h] = count[h] > 0 ? prefix[h] / count[h] : 0;
   return tensor(out, [v.H]);
