@@ -4,19 +4,10 @@ import { outputOf } from '../output.js';
 import { parseImageSize } from '../parse.js';
 
 /** The JSON object `vit inspect --json` prints. */
-export interface InspectJson {
+export interface InspectJson
+  extends Pick<ModelInfo, 'layers' | 'heads' | 'dim' | 'tokens' | 'prefixTokens' | 'grid' | 'patch' | 'imageSize' | 'input' | 'norm'> {
   model: string;
-  layers: number;
-  heads: number;
-  dim: number;
-  tokens: number;
-  prefixTokens: number;
-  grid: [number, number];
-  patch: number;
-  imageSize: [number, number];
   fused: boolean;
-  input: ModelInfo['input'];
-  norm: ModelInfo['norm'];
   /** Per tap: the graph tensor of each block (index `l−1`). */
   tensors: Record<string, string[]>;
   /** Per tap: each block tensor's layout in the graph (`BHTT`, `BH_TT`, `BTD`, `TBD`, `BT_D`). */
