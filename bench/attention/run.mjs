@@ -1,5 +1,4 @@
-// Benchmark of @vit/attention (npm run bench:attention; build first: `npx tsup` in
-// packages/io, packages/attention and packages/runtime).
+// Benchmark of @vit/attention: `npm run bench:attention` builds the packages, then runs this.
 //
 // Times the whole attention suite — average CLS maps, AAAM, attention distance, saliency IoU
 // (AttentionSuiteAccumulator: one shared pass per layer), then offsets and the head taxonomy — on
@@ -103,10 +102,9 @@ console.log(`  ${'whole suite (AttentionSuiteAccumulator + offsets + taxonomy)'.
 let ratio = NaN;
 try {
   const runtime = await import('@vit/runtime');
-  if (typeof runtime.buildViT !== 'function') throw new Error('@vit/runtime does not export buildViT yet (build packages/runtime with `npx tsup` once it does)');
   const ort = await import('onnxruntime-node');
   // ViT-B/16 (timm vit_base_patch16_224), seeded random weights, no taps: the plain forward.
-  const config = runtime.vitPresets?.vit_base_patch16_224?.config ?? { imageSize: 224, patchSize: 16, dim: 768, depth: 12, heads: 12 };
+  const config = runtime.vitPresets.vit_base_patch16_224.config;
   const bytes = runtime.buildViT(config, undefined, { taps: [], seed: 1 });
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
   const input = session.inputNames[0];

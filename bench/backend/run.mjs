@@ -1,6 +1,5 @@
 // Numeric backend benchmark: onnxruntime backend vs the pure-TypeScript reference.
-// Run from the repo root after building @vit/io and @vit/runtime (`npx tsup` in each):
-//   node bench/backend/run.mjs [--threads N]
+// `npm run bench:backend` builds the packages, then runs this (or: node bench/backend/run.mjs [--threads N])
 import { referenceBackend, tensor } from '@vit/io';
 import { ortBackend } from '@vit/runtime';
 import os from 'node:os';

@@ -2,7 +2,7 @@
 //   1. plain onnxruntime forward (no taps)
 //   2. @vit/runtime ViTSession with all 12 attention + 12 block taps delivered to a consumer
 //   3. PyTorch eager (Debian torch, 2 threads, OMP_WAIT_POLICY=PASSIVE) with forward hooks collecting the same tensors
-// Imports the BUILT packages: run `npx tsup` in packages/io and packages/runtime first.
+// Imports the BUILT packages: `npm run bench:extract` builds them first.
 // Timings interleave the three (plain, tapped, torch per round) and report medians: this machine is shared.
 import { execFileSync, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';

@@ -1,5 +1,5 @@
 // bench/features: @vit/features (onnxruntime backend) vs scikit-learn / numpy, same data, one run.
-// Usage: npm run bench:features   (build first: npx tsup in packages/io, packages/runtime, packages/features)
+// Usage: npm run bench:features   (builds the packages first)
 // Env: BENCH_SEEDS=0,1,2 (k-means seeds), BENCH_MB_IMAGES=1000, BENCH_THREADS=n (pin both sides).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,4 @@
-// Benchmark of @vit/tasks (npm run bench:tasks), run from the repo root on the BUILT packages
-// (`npx tsup` in packages/io, packages/runtime and packages/tasks first).
+// Benchmark of @vit/tasks: `npm run bench:tasks` builds the packages, then runs this on the built ones.
 //
 // 1. k-NN: 20,000×768 train, 5,000×768 test, k = 20, 100 classes — ours (knnClassify on the
 //    onnxruntime backend) against numpy in the same run (/usr/bin/python3: normalise, matmul,
