@@ -1,270 +1,171 @@
-// The end-to-end demo (`npm run demo`): a miniature Teaching-Matters study, run offline.
+// The end-to-end demo (`npm run demo`): the miniature Teaching-Matters study, offline.
 //
-// 1. writes a small object dataset in COCO's on-disk layout (PNG images + instances JSON with
-//    polygon masks), then reads it back with @vit/datasets like any COCO folder;
-// 2. builds two ViTs as ONNX with @vit/runtime's builder. Until the trained miniature zoo
-//    (tools/zoo, issue 9) ships, they carry seeded RANDOM weights — the paper's "random"
-//    baseline — so the numbers show the pipeline, not a trained model's behaviour;
-// 3. streams the images through each model (decode + preprocess in worker threads, inference
-//    in its own worker) and feeds every capture to mergeable accumulators: the attention suite
-//    (CLS maps, AAAM, attention distance, saliency IoU against the COCO masks), per-layer CLS
-//    features, and minibatch CKA within and between the models;
-// 4. per layer: k-means purity/NMI/ARI and k-NN accuracy; the head taxonomy;
-// 5. writes demo-output/results.json plus the .npy arrays behind it (numpy.load reads them).
-//
-// Run it after a build: `npm run demo` does both. Output folder: argv[2] or ./demo-output.
-import { mkdir, mkdtemp, rm, rename } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// The seven ViTs of examples/zoo (one per kind of supervision in the paper, plus an untrained
+// one; trained on Fashion-MNIST by tools/zoo/train_zoo.py) are run over the shipped sample of
+// 1,000 test images. Every capture feeds mergeable accumulators, and per model and layer the
+// demo reports:
+//   How  — attention distance, saliency IoU against the foreground masks (oracle head), the
+//          head taxonomy (which layers hold offset-local, local and global heads);
+//   What — k-means (k = 10) purity / NMI / ARI of the CLS token against the labels, and the
+//          last-layer CKA between every pair of models;
+//   Why  — k-NN accuracy (k = 20, T = 0.07; train = images 0–499, test = 500–999) per layer,
+//          and the best layer of each model.
+// It writes <out>/results.json plus the .npy arrays behind it (CLS maps, AAAM, distances, CKA)
+// into a staging folder renamed into place at the end, so a crash never leaves a result that
+// looks whole. Output folder: argv[2] or ./demo-output.
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { atomicWrite, tensor, writeNpy, writePng } from '@vit/io';
-import { buildViT, ortBackend, ViTSession, inspectModel } from '@vit/runtime';
-import { coco } from '@vit/datasets';
-import { AttentionSuiteAccumulator, classifyHeads, describeHeads, attentionOffset } from '@vit/attention';
-import { FeatureCollector, MinibatchCKA, clusterMetrics } from '@vit/features';
+import { fileURLToPath } from 'node:url';
+import { atomicWrite, readLabelPng, tensor, writeNpy } from '@vit/io';
+import { ortBackend, ViTSession, inspectModel } from '@vit/runtime';
+import { AttentionSuiteAccumulator, classifyHeads, describeHeads } from '@vit/attention';
+import { FeatureCollector, cka, clusterMetrics } from '@vit/features';
 import { knnPerLayer } from '@vit/tasks';
 
-const SIZE = 64; // image and model input size
-const PATCH = 8; // → 8×8 token grid
-const CLASSES = ['disc', 'square', 'triangle', 'cross'];
-const PER_CLASS = 24;
+const zoo = fileURLToPath(new URL('./zoo/', import.meta.url));
 const out = resolve(process.argv[2] ?? 'demo-output');
+const MODELS = ['fs', 'clip', 'dino', 'mocov3', 'mae', 'beit', 'random'];
 
-/** A seeded PRNG (mulberry32), so the dataset is the same on every run. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Polygon of one object (COCO's flat [x0,y0,x1,y1,…]) in pixel coordinates. */
-function shapePolygon(kind, cx, cy, r) {
-  if (kind === 'disc') {
-    const p = [];
-    for (let i = 0; i < 24; i++) p.push(cx + r * Math.cos((2 * Math.PI * i) / 24), cy + r * Math.sin((2 * Math.PI * i) / 24));
-    return p;
-  }
-  if (kind === 'square') return [cx - r, cy - r, cx + r, cy - r, cx + r, cy + r, cx - r, cy + r];
-  if (kind === 'triangle') return [cx, cy - r, cx + r, cy + r, cx - r, cy + r];
-  const w = r / 3; // cross
-  return [cx - w, cy - r, cx + w, cy - r, cx + w, cy - w, cx + r, cy - w, cx + r, cy + w, cx + w, cy + w, cx + w, cy + r,
-    cx - w, cy + r, cx - w, cy + w, cx - r, cy + w, cx - r, cy - w, cx - w, cy - w];
-}
-
-/** Even-odd point-in-polygon test at pixel centres: the mask we paint the object with. */
-function rasterise(poly, h, w) {
-  const m = new Uint8Array(h * w);
-  const n = poly.length / 2;
+/** Token-level ground truth: a token is foreground when any of its pixels is (SPEC 5). */
+function tokenMask(mask, gh, gw) {
+  const [h, w] = mask.shape;
+  const t = new Uint8Array(gh * gw);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      const px = x + 0.5;
-      const py = y + 0.5;
-      let inside = false;
-      for (let i = 0, j = n - 1; i < n; j = i++) {
-        const [xi, yi, xj, yj] = [poly[2 * i], poly[2 * i + 1], poly[2 * j], poly[2 * j + 1]];
-        if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
-      }
-      m[y * w + x] = inside ? 1 : 0;
+      if (mask.data[mask.offset + y * w + x]) t[Math.floor((y * gh) / h) * gw + Math.floor((x * gw) / w)] = 1;
     }
   }
-  return m;
-}
-
-/** Writes the dataset in COCO's layout: annotations/instances_val2017.json and val2017/<id>.png. */
-async function writeShapesCoco(root) {
-  const rand = rng(2023);
-  await mkdir(join(root, 'annotations'), { recursive: true });
-  await mkdir(join(root, 'val2017'), { recursive: true });
-  const images = [];
-  const annotations = [];
-  let id = 0;
-  for (let c = 0; c < CLASSES.length; c++) {
-    for (let k = 0; k < PER_CLASS; k++) {
-      id += 1;
-      const r = 9 + rand() * 10;
-      const cx = r + 2 + rand() * (SIZE - 2 * r - 4);
-      const cy = r + 2 + rand() * (SIZE - 2 * r - 4);
-      const poly = shapePolygon(CLASSES[c], cx, cy, r);
-      const mask = rasterise(poly, SIZE, SIZE);
-      const px = new Uint8Array(SIZE * SIZE * 3);
-      const colour = [80 + rand() * 175, 80 + rand() * 175, 80 + rand() * 175];
-      for (let i = 0; i < SIZE * SIZE; i++) {
-        for (let ch = 0; ch < 3; ch++) {
-          const noise = rand() * 60;
-          px[i * 3 + ch] = mask[i] ? Math.min(255, colour[ch] + noise / 2) : 20 + noise;
-        }
-      }
-      const file = `${String(id).padStart(12, '0')}.png`;
-      await writePng(join(root, 'val2017', file), tensor(px, [SIZE, SIZE, 3]));
-      images.push({ id, file_name: file, width: SIZE, height: SIZE });
-      let area = 0;
-      for (const v of mask) area += v;
-      annotations.push({ id: 1000 + id, image_id: id, category_id: c + 1, iscrowd: 0, segmentation: [poly], area, bbox: [cx - r, cy - r, 2 * r, 2 * r] });
-    }
-  }
-  const categories = CLASSES.map((name, i) => ({ id: i + 1, name, supercategory: 'shape' }));
-  await atomicWrite(join(root, 'annotations', 'instances_val2017.json'), JSON.stringify({ images, annotations, categories }));
-}
-
-/** Token-level ground truth [gh,gw]: a token is foreground when any of its pixels is (SPEC 5). */
-function tokenMask(mask, h, w, gh, gw) {
-  const t = new Uint8Array(gh * gw);
-  const ph = h / gh;
-  const pw = w / gw;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (mask[y * w + x]) t[Math.floor(y / ph) * gw + Math.floor(x / pw)] = 1;
   return t;
 }
 
-const fmt = (x) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+/** Rows `[from, to)` of an `[N,D]` tensor, as a view. */
+const rows = (t, from, to) => tensor(t.data.subarray(t.offset + from * t.shape[1], t.offset + to * t.shape[1]), [to - from, t.shape[1]]);
+
+const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '  –  ');
 
 async function main() {
   const started = performance.now();
-  const work = await mkdtemp(join(tmpdir(), 'vit-demo-'));
+  const sample = JSON.parse(await readFile(join(zoo, 'sample', 'labels.json'), 'utf8'));
+  const protocol = sample.knnProtocol;
+  const n = sample.files.length;
+  console.log(`sample: ${n} Fashion-MNIST test images, ${sample.classes.length} classes; models: ${MODELS.join(', ')}`);
+
   const staging = `${out}.partial-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
+  const backend = ortBackend();
   try {
-    // 1. The dataset, written and read back in COCO's format.
-    await writeShapesCoco(join(work, 'coco'));
-    const ds = await coco(join(work, 'coco'), { limit: CLASSES.length * PER_CLASS });
-    const samples = [...ds.samples];
-    console.log(`dataset: ${samples.length} images in COCO layout (${CLASSES.join(', ')}), ${SIZE}×${SIZE}`);
-    const gtById = new Map();
-    const labelById = new Map();
-    for (const s of samples) {
-      const { masks } = s.instanceMasks(); // [N,H,W], decoded from the COCO polygons
-      const union = new Uint8Array(SIZE * SIZE);
-      for (let i = 0; i < masks.data.length; i++) union[i % union.length] |= masks.data[i];
-      gtById.set(String(s.id), tokenMask(union, SIZE, SIZE, SIZE / PATCH, SIZE / PATCH));
-      labelById.set(String(s.id), s.annotations[0].categoryId - 1);
-    }
+    const inputs = sample.files.map((f, i) => ({ path: join(zoo, 'sample', 'images', f), id: String(i), label: sample.labels[i] }));
+    const masks = await Promise.all(sample.files.map((f) => readLabelPng(join(zoo, 'sample', 'masks', f))));
+    const results = { sample: { images: n, classes: sample.classes, knnProtocol: protocol }, models: [], lastLayerCKA: null };
+    const lastCls = [];
 
-    // 2. Two models from the builder (random weights until the trained zoo lands).
-    const models = [
-      { name: 'random-vit (CLS)', config: { imageSize: SIZE, patchSize: PATCH, dim: 96, depth: 6, heads: 4 }, seed: 0 },
-      { name: 'random-vit (CLS + 4 registers)', config: { imageSize: SIZE, patchSize: PATCH, dim: 96, depth: 6, heads: 4, registers: 4 }, seed: 1 },
-    ];
-    const backend = ortBackend();
-    const results = { dataset: { images: samples.length, classes: CLASSES }, models: [], cka: {} };
-    const blocksByModel = [];
-    const crossCKA = new MinibatchCKA({ tokens: 'cls', batchSize: 8 });
-    for (const [mi, m] of models.entries()) {
-      const onnx = buildViT(m.config, undefined, { seed: m.seed, taps: ['attention', 'block'] });
-      const info = await inspectModel(onnx);
-      console.log(`\nmodel ${m.name}: ${info.layers} layers, ${info.heads} heads, dim ${info.dim}, grid ${info.grid.join('×')}, prefix ${info.prefixTokens}`);
-      const session = await ViTSession.create(onnx, { taps: ['attention', 'block'], batchSize: 16, preset: 'imagenet' });
+    for (const name of MODELS) {
+      const card = JSON.parse(await readFile(join(zoo, `${name}.json`), 'utf8'));
+      const modelPath = join(zoo, `${name}.onnx`);
+      const info = await inspectModel(modelPath);
+      const { grid } = info;
+      const gt = masks.map((m) => tokenMask(m, grid[0], grid[1]));
+      const session = await ViTSession.create(modelPath, { taps: ['attention', 'block'], batchSize: 100, preset: 'imagenet' });
       const suite = new AttentionSuiteAccumulator({ saliency: { source: 'cls' } });
       const collector = new FeatureCollector({ tokens: 'cls', prefix: info.prefixTokens });
-      const withinCKA = new MinibatchCKA({ tokens: 'cls', batchSize: 8 });
-      const blocks = [];
       try {
-        const stream = session.stream(samples.map((s) => ({ path: s.path, id: String(s.id), label: labelById.get(String(s.id)) })));
+        const stream = session.stream(inputs);
         for await (const cap of stream) {
           const { gh, gw } = cap.grid;
-          const gtData = new Uint8Array(cap.meta.batch * gh * gw);
-          cap.meta.ids.forEach((id, b) => gtData.set(gtById.get(id), b * gh * gw));
-          suite.update({ attention: cap.taps.attention, grid: cap.grid, gt: tensor(gtData, [cap.meta.batch, gh, gw]) });
+          const g = new Uint8Array(cap.meta.batch * gh * gw);
+          cap.meta.indices.forEach((i, b) => g.set(gt[i], b * gh * gw));
+          suite.update({ attention: cap.taps.attention, grid: cap.grid, gt: tensor(g, [cap.meta.batch, gh, gw]) });
           collector.update({ feats: cap.taps.block, labels: cap.meta.labels });
-          withinCKA.update(cap.taps.block);
-          blocks.push(cap.taps.block);
         }
-        if (stream.skipped.length) console.log(`skipped ${stream.skipped.length} images`);
+        if (stream.skipped.length) throw new Error(`${stream.skipped.length} sample images could not be decoded`);
       } finally {
         await session.close();
       }
-      blocksByModel[mi] = blocks;
 
-      // 3. Attention: the suite's results and the head taxonomy.
       const att = suite.result();
-      const taxonomy = classifyHeads(att.aaam.aaam, att.distance.perHead);
-      const summary = describeHeads(taxonomy, { model: m.name });
-      const dir = join(staging, `model-${mi + 1}`);
-      await mkdir(dir, { recursive: true });
-      await writeNpy(join(dir, 'cls-maps.npy'), att.cls.maps);
-      await writeNpy(join(dir, 'aaam.npy'), att.aaam.aaam);
-      await writeNpy(join(dir, 'attention-distance.npy'), att.distance.perHead);
-      const layerWithin = withinCKA.result();
-      await writeNpy(join(dir, 'cka-layers.npy'), layerWithin);
-
-      // 4. Features and tasks per layer: k-means clustering vs the shape labels, and k-NN
-      //    (first half of each class to train, second half to test).
+      const heads = classifyHeads(att.aaam.aaam, att.distance.perHead);
+      const headSummary = describeHeads(heads, { model: name });
       const { features, labels } = collector.result();
-      const trainIdx = [];
-      const testIdx = [];
-      const seenPerClass = new Map();
-      labels.forEach((l, i) => {
-        const k = seenPerClass.get(l) ?? 0;
-        seenPerClass.set(l, k + 1);
-        (k < PER_CLASS / 2 ? trainIdx : testIdx).push(i);
-      });
-      const pick = (t, idx) => {
-        const d = t.shape[1];
-        const data = new Float32Array(idx.length * d);
-        idx.forEach((r, i) => data.set(t.data.subarray(t.offset + r * d, t.offset + (r + 1) * d), i * d));
-        return tensor(data, [idx.length, d]);
-      };
-      const knn = await knnPerLayer(features.map((f) => pick(f, trainIdx)), trainIdx.map((i) => labels[i]), features.map((f) => pick(f, testIdx)), {
-        k: 10,
-        numClasses: CLASSES.length,
-        testLabels: testIdx.map((i) => labels[i]),
-        backend,
-      });
+      const [tr0, tr1] = protocol.train;
+      const [te0, te1] = protocol.test;
+      const knn = await knnPerLayer(
+        features.map((f) => rows(f, tr0, tr1)),
+        labels.subarray(tr0, tr1),
+        features.map((f) => rows(f, te0, te1)),
+        { k: protocol.k, temperature: protocol.temperature, numClasses: sample.classes.length, testLabels: labels.subarray(te0, te1), backend },
+      );
       const perLayer = [];
       for (let l = 0; l < features.length; l++) {
-        const cm = await clusterMetrics(features[l], labels, { k: CLASSES.length, seed: 0, nInit: 4, backend });
+        const cm = await clusterMetrics(features[l], labels, { k: sample.classes.length, seed: 0, backend });
         perLayer.push({
           layer: l + 1,
-          distance: att.distance.perLayer[l],
-          saliencyOracle: att.saliency.layers[l].oracle,
+          attentionDistance: att.distance.perLayer[l],
+          saliencyIoU: att.saliency.layers[l].oracle,
           purity: cm.purity,
           nmi: cm.nmi,
           ari: cm.ari,
           knnTop1: knn[l].results[0].top1,
         });
       }
-      console.log('layer  distance  saliencyIoU(oracle)  purity   NMI     ARI     kNN top-1');
+      const best = perLayer.reduce((a, b) => (b.knnTop1 > a.knnTop1 ? b : a));
+      lastCls.push(features[features.length - 1]);
+
+      const dir = join(staging, name);
+      await mkdir(dir, { recursive: true });
+      await writeNpy(join(dir, 'cls-maps.npy'), att.cls.maps);
+      await writeNpy(join(dir, 'aaam.npy'), att.aaam.aaam);
+      await writeNpy(join(dir, 'attention-distance.npy'), att.distance.perHead);
+
+      console.log(`\n${name} (${card.method ?? name}; card k-NN ${fmt(card.knnSample?.top1 ?? card.knnSample?.accuracy)})`);
+      console.log('layer  att.dist  saliencyIoU  purity    NMI     ARI   kNN top-1');
       for (const r of perLayer) {
-        console.log(`${String(r.layer).padStart(5)}  ${fmt(r.distance).padStart(8)}  ${fmt(r.saliencyOracle).padStart(19)}  ${fmt(r.purity)}  ${fmt(r.nmi).padStart(6)}  ${fmt(r.ari).padStart(6)}  ${fmt(r.knnTop1)}`);
+        console.log(
+          `${String(r.layer).padStart(5)}  ${fmt(r.attentionDistance).padStart(8)}  ${fmt(r.saliencyIoU).padStart(11)}  ${fmt(r.purity).padStart(6)}  ${fmt(r.nmi).padStart(6)}  ${fmt(r.ari).padStart(6)}  ${fmt(r.knnTop1).padStart(9)}`,
+        );
       }
-      console.log(summary.lines.join('\n'));
-      const offsets = attentionOffset(att.aaam.aaam.pick(0, null, null, null));
+      for (const line of headSummary.lines) console.log(`  ${line}`);
       results.models.push({
-        name: m.name,
-        weights: 'random (seeded)',
-        config: m.config,
+        name,
+        card: `examples/zoo/${name}.json`,
         summary: { layers: info.layers, heads: info.heads, dim: info.dim, grid: info.grid, prefixTokens: info.prefixTokens },
         perLayer,
-        heads: taxonomy.map(({ layer, head, class: cls, offset }) => ({ layer, head, class: cls, offset })),
-        headSummary: summary,
-        layer1Offsets: offsets,
-        files: ['cls-maps.npy', 'aaam.npy', 'attention-distance.npy', 'cka-layers.npy'].map((f) => `model-${mi + 1}/${f}`),
+        bestLayer: { layer: best.layer, knnTop1: best.knnTop1 },
+        heads: heads.map(({ layer, head, class: cls, offset }) => ({ layer, head, class: cls, offset })),
+        headSummary,
+        files: ['cls-maps.npy', 'aaam.npy', 'attention-distance.npy'].map((f) => `${name}/${f}`),
       });
     }
 
-    // CKA between the two models, layer × layer, on the CLS token of the same images.
-    for (let b = 0; b < blocksByModel[0].length; b++) crossCKA.update(blocksByModel[0][b], blocksByModel[1][b]);
-    const between = crossCKA.result();
-    await writeNpy(join(staging, 'cka-between-models.npy'), between);
-    const L = between.shape[0];
-    const diag = Array.from({ length: L }, (_, l) => between.data[l * between.shape[1] + l]);
-    console.log(`\nCKA between the two models, same layer: ${diag.map(fmt).join(' ')}`);
-    results.cka = { betweenModels: 'cka-between-models.npy', sameLayer: diag };
-    results.seconds = (performance.now() - started) / 1000;
+    // What: last-layer CLS features compared across models with linear CKA (SPEC 8, full batch).
+    const M = MODELS.length;
+    const matrix = new Float32Array(M * M);
+    for (let i = 0; i < M; i++) {
+      for (let j = i; j < M; j++) {
+        const v = i === j ? 1 : await cka(lastCls[i], lastCls[j], { backend });
+        matrix[i * M + j] = v;
+        matrix[j * M + i] = v;
+      }
+    }
+    await writeNpy(join(staging, 'last-layer-cka.npy'), tensor(matrix, [M, M]));
+    results.lastLayerCKA = { models: MODELS, file: 'last-layer-cka.npy' };
+    console.log('\nlast-layer CKA (CLS token)');
+    console.log(`        ${MODELS.map((m) => m.padStart(7)).join('')}`);
+    for (let i = 0; i < M; i++) console.log(`${MODELS[i].padEnd(8)}${Array.from(matrix.subarray(i * M, (i + 1) * M), (v) => fmt(v, 2).padStart(7)).join('')}`);
 
+    console.log('\nbest layer for k-NN');
+    for (const m of results.models) console.log(`  ${m.name.padEnd(7)} layer ${m.bestLayer.layer}  top-1 ${fmt(m.bestLayer.knnTop1)}`);
+
+    results.seconds = (performance.now() - started) / 1000;
     await atomicWrite(join(staging, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     await rm(out, { recursive: true, force: true });
-    await rename(staging, out); // the output folder appears whole or not at all
+    await rename(staging, out);
     console.log(`\nwrote ${out}/results.json and the .npy arrays behind it in ${results.seconds.toFixed(1)} s`);
-    await backend.dispose?.();
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
     throw err;
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await backend.dispose?.();
   }
 }
 
