@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { readNpy, type Tensor } from '@vit/io';
 import type { RawTensor } from './canonicalTaps.js';
+import type { ModelInfo } from './types.js';
 
 /** Directory of a fixture case. */
 export function fixtureDir(name: string): string {
@@ -16,15 +17,8 @@ export function fixtureModel(name: string): string {
 }
 
 /** What PyTorch says about a fixture (its config, not read from the graph). */
-export interface Expected {
-  layers: number;
-  heads: number;
-  dim: number;
-  tokens: number;
-  prefixTokens: number;
-  grid: [number, number];
-  patch: number;
-  imageSize: [number, number];
+export interface Expected
+  extends Pick<ModelInfo, 'layers' | 'heads' | 'dim' | 'tokens' | 'prefixTokens' | 'grid' | 'patch' | 'imageSize'> {
   batch: number | null;
 }
 
