@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
-/** Shared vitest config: tests run against sources via the `development` export condition. */
+/** Shared vitest config: tests run against sources via the `@vit/source` export condition (project-specific, so bundlers in dev mode never load our .ts from node_modules). */
 export default defineConfig({
-  resolve: { conditions: ['development'] },
+  resolve: { conditions: ['@vit/source'] },
   test: {
     setupFiles: [fileURLToPath(new URL('./vitest.setup.ts', import.meta.url))],
     testTimeout: 60_000,

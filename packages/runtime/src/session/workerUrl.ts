@@ -13,7 +13,7 @@ const bundles = new Map<WorkerName, Promise<URL>>();
  *
  * - Built (ESM `dist/index.js` or CJS `dist/index.cjs`; tsup's shim gives CJS an `import.meta.url`):
  *   the worker is a separate tsup entry at `dist/session/<name>.js|.cjs`, the same format as the caller.
- * - From sources (vitest, the `development` condition): Node cannot run `.ts` in a worker, so the
+ * - From sources (vitest, the `@vit/source` condition): Node cannot run `.ts` in a worker, so the
  *   worker is bundled once with esbuild (a dev dependency of the monorepo) into
  *   `node_modules/.cache/vit-workers/<name>-<hash>.mjs` beside the package, `@vit/*` from sources and
  *   other packages left external so they resolve from the package's node_modules.
@@ -45,7 +45,7 @@ async function bundleFromSource(name: WorkerName, entry: string): Promise<URL> {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    conditions: ['development'],
+    conditions: ['@vit/source'],
     logLevel: 'silent',
     plugins: [
       {
