@@ -95,6 +95,10 @@ describe('unfuseAttention: ONNX Attention (opset 23) equals the fused op in onnx
     expect((await compare(m1, feedsOf(feeds, { mask: bool }))).diff).toBeLessThan(1e-5);
     const m2 = fusedModel('Attention', '', ['q', 'k', 'v'], ['y'], { is_causal: 1 }, feeds.slice(0, 3), [], 23);
     expect((await compare(m2, feedsOf(feeds.slice(0, 3)))).diff).toBeLessThan(1e-5);
+    // 5 queries over 6 keys: the causal mask is aligned to the upper left (key j visible to query i when j ≤ i).
+    const rect: Feed[] = [{ name: 'q', dims: [1, 2, 5, 4] }, { name: 'k', dims: [1, 2, 6, 4] }, { name: 'v', dims: [1, 2, 6, 4] }];
+    const m3 = fusedModel('Attention', '', ['q', 'k', 'v'], ['y'], { is_causal: 1 }, rect, [], 23);
+    expect((await compare(m3, feedsOf(rect))).diff).toBeLessThan(1e-5);
   });
 
   it('past_key/past_value concatenated, present outputs kept', async () => {
