@@ -24,6 +24,7 @@ export const VIT_ERROR_CODES = [
   'VIT_CONFIG', // a ViT config that is incomplete or inconsistent
   'VIT_CLOSED', // a session used after close()
   'VIT_DEVICE_UNAVAILABLE', // an execution provider that is not installed
+  'VIT_BACKEND_UNAVAILABLE', // a numeric backend that cannot be loaded
   // Files
   'VIT_NOT_FOUND', // a path the caller named does not exist
   'VIT_IO', // a file problem not covered by a more specific code
@@ -37,6 +38,10 @@ export const VIT_ERROR_CODES = [
   'VIT_IO_OFFSETS', // overlapping or out-of-range offsets
   'VIT_IO_ZIP', // a malformed zip container
   'VIT_IO_IMAGE', // an image that cannot be decoded
+  'VIT_IO_FORMAT', // a file whose content is not in the expected format
+  'VIT_IO_PICKLE', // a malformed pickle
+  'VIT_IO_PICKLE_FORBIDDEN', // a pickle that would run code (only data is read)
+  'VIT_IO_TORCH', // a malformed PyTorch checkpoint (torch.save zip)
   'VIT_NO_IMAGES', // a folder or list without a decodable image
   'VIT_SKIPPED_IMAGES', // some images could not be decoded and were skipped
   // Datasets
@@ -44,8 +49,8 @@ export const VIT_ERROR_CODES = [
   'VIT_DATASET_JSON', // an annotation file that is not valid JSON
   'VIT_DATASET_FORMAT', // annotations with the wrong structure or values
   'VIT_RLE_OVERFLOW', // RLE counts that do not cover the mask exactly
-  'VIT_PICKLE_FORMAT', // a malformed pickle
-  'VIT_PICKLE_FORBIDDEN', // a pickle that would run code (only data is read)
+  'VIT_PICKLE_FORMAT', // a malformed pickle (datasets' reader; VIT_IO_PICKLE in @vit/io)
+  'VIT_PICKLE_FORBIDDEN', // a pickle that would run code (datasets' reader; VIT_IO_PICKLE_FORBIDDEN in @vit/io)
   // Models
   'VIT_NOT_ONNX', // bytes that are not an ONNX model
   'VIT_FUSED_ATTENTION', // attention fused into one op: its probabilities cannot be tapped
@@ -53,6 +58,7 @@ export const VIT_ERROR_CODES = [
   'VIT_SOFTMAX_NOT_OVER_KEYS', // an attention softmax over another axis than the keys
   'VIT_UNSUPPORTED_GRAPH', // a graph structure the instrumentation cannot read
   'VIT_MODEL_TOO_LARGE', // a model above protobuf's 2 GB
+  'VIT_EXTERNAL_DATA', // ONNX external data that is missing or does not match its model
   // Checkpoints
   'VIT_WEIGHT_MISSING', // a tensor the model needs is absent
   'VIT_WEIGHT_UNKNOWN', // a tensor the model does not use (strict loading)
