@@ -66,8 +66,8 @@ describe('vit inspect', () => {
   });
 
   it.each([
-    ['fused', /^vit inspect: inspectModel: could not find the MLP residual add of block 1/],
-    ['cnn', /^vit inspect: inspectModel: no self-attention found/],
+    ['fused', /^vit inspect: \S+fused\/model\.onnx: could not find the MLP residual add of block 1/],
+    ['cnn', /^vit inspect: \S+cnn\/model\.onnx: no self-attention found/],
     ['softmax_queries', /^vit inspect: .*not over the keys/],
   ])('fails with one line on %s', async (name, message) => {
     const r = await vit('inspect', model(name));

@@ -39,7 +39,8 @@ export interface InspectModelOptions {
 export async function inspectModel(model: string | Uint8Array, options: InspectModelOptions = {}): Promise<ModelInfo> {
   const fn = 'inspectModel';
   const { bytes, file, externalDataDir } = await readModel(model, fn, options.externalDataDir);
+  const label = file ?? fn; // messages about the graph name the file when there is one
   const prepared = prepareModel(bytes, fn, { file, externalDataDir });
-  const structure = analyzeGraph(prepared.proto, fn);
-  return probeGraph(prepared.bytes, structure, fn, { ...options, externalDataDir: prepared.externalDataDir, fused: prepared.unfused > 0 });
+  const structure = analyzeGraph(prepared.proto, label);
+  return probeGraph(prepared.bytes, structure, label, { ...options, externalDataDir: prepared.externalDataDir, fused: prepared.unfused > 0 });
 }

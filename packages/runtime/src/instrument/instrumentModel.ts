@@ -3,6 +3,7 @@ import { analyzeGraph } from './analyzeGraph.js';
 import { appendOutputs } from './appendOutputs.js';
 import { prepareModel } from './prepareModel.js';
 import { probeGraph } from './probeGraph.js';
+import { readModel } from './readModel.js';
 import { TAP_NAMES, type ModelInfo, type TapName, type TapOutput } from './types.js';
 
 /** Options of {@link instrumentModel}. */
@@ -57,14 +58,14 @@ export interface InstrumentedModel {
  * fusions) untouched and costs nothing in the common layouts. Fused attention ops are rewritten into
  * primitives first (the one change made to the graph); external-data weights stay in their side files.
  *
- * @param bytes the ONNX file's bytes.
+ * @param model path to an `.onnx` file, or its bytes.
  * @param options see {@link InstrumentModelOptions}.
  * @returns `{ bytes, info, outputs }`.
  * @throws as {@link inspectModel}; VitValueError for an unknown tap or a layer out of range.
  * @example
- * const { bytes: tapped, outputs } = await instrumentModel(bytes, { taps: ['attention'], layers: [1, 12] });
+ * const { bytes: tapped, outputs } = await instrumentModel('vit_b16.onnx', { taps: ['attention'], layers: [1, 12] });
  */
-export async function instrumentModel(bytes: Uint8Array, options: InstrumentModelOptions = {}): Promise<InstrumentedModel> {
+export async function instrumentModel(model: string | Uint8Array, options: InstrumentModelOptions = {}): Promise<InstrumentedModel> {
   const taps = options.taps ?? ['attention', 'block'];
   for (const t of taps) {
     if (!TAP_NAMES.includes(t)) {
@@ -72,13 +73,15 @@ export async function instrumentModel(bytes: Uint8Array, options: InstrumentMode
     }
   }
   const fn = 'instrumentModel';
+  const { bytes, file, externalDataDir } = await readModel(model, fn, options.externalDataDir);
+  const label = file ?? fn; // messages about the graph name the file when there is one
   let info = options.info;
-  const prepared = prepareModel(bytes, fn, { externalDataDir: options.externalDataDir });
+  const prepared = prepareModel(bytes, fn, { file, externalDataDir });
   const graphOutputs = new Set((prepared.proto.graph!.output ?? []).map((o) => o.name));
   let dtype: (name: string) => number = () => 1;
   if (!info) {
-    const s = analyzeGraph(prepared.proto, fn);
-    info = await probeGraph(prepared.bytes, s, fn, { ...options, externalDataDir: prepared.externalDataDir, fused: prepared.unfused > 0 });
+    const s = analyzeGraph(prepared.proto, label);
+    info = await probeGraph(prepared.bytes, s, label, { ...options, externalDataDir: prepared.externalDataDir, fused: prepared.unfused > 0 });
     dtype = (n) => s.index.dtype.get(n) ?? 1;
   }
   const layers = resolveLayers(options.layers ?? 'all', info.layers);

@@ -21,7 +21,7 @@ export interface PreparedModel {
 export function prepareModel(bytes: Uint8Array, fn: string, o: { file?: string; externalDataDir?: string } = {}): PreparedModel {
   const proto = decodeModel(bytes, o.file);
   const refs = checkExternalData(proto, o.externalDataDir, fn, o.file);
-  const unfused = unfuseAttention(proto, fn);
+  const unfused = unfuseAttention(proto, o.file ?? fn); // graph messages name the file when there is one
   const out = unfused ? plain(encodeModel(proto)) : bytes;
   return { proto, bytes: out, externalDataDir: refs.length ? o.externalDataDir : undefined, unfused };
 }

@@ -38,8 +38,8 @@ export function unfuseAttention(model: ModelProto, fn: string): number {
     const label = `node "${n.name || n.output?.[0]}" (${n.domain ? `${n.domain}.` : ''}${n.opType})`;
     const refuse = (why: string): never => {
       throw new VitModelError(
-        'VIT_FUSED_ATTENTION',
         `${fn}: ${label} cannot be unfused: ${why}; re-export with eager attention (Hugging Face attn_implementation="eager", no onnxruntime-transformers fusion).`,
+        { code: 'VIT_FUSED_ATTENTION' },
       );
     };
     const e = new Emit(`${n.name || n.output![0]}/unfused`, used, opset);

@@ -41,7 +41,8 @@ export function checkExternalData(model: ModelProto, dir: string | undefined, fn
   const refs = externalDataRefs(model);
   if (!refs.length) return refs;
   const fail = (msg: string): never => {
-    throw new VitIoError(`${fn}: ${msg}`, { file, code: 'VIT_EXTERNAL_DATA' });
+    // With a file, VitIoError prefixes its path; bytes are named by the function.
+    throw new VitIoError(file ? msg : `${fn}: ${msg}`, { file, code: 'VIT_EXTERNAL_DATA' });
   };
   if (dir === undefined) {
     fail(`the model keeps its weights in a side file ("${refs[0].location}") and was given as bytes; pass the path of the .onnx file (or options.externalDataDir, the folder holding "${refs[0].location}").`);
