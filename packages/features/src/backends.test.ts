@@ -1,8 +1,8 @@
 // The same analyses on the pure-TypeScript reference backend and on the onnxruntime backend
-// of @vit/runtime (float32 accumulation there): results must agree to float32 precision.
+// (float32 accumulation there): results must agree to float32 precision.
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceBackend, tensor } from '@vit/io';
-import { ortBackend } from '@vit/runtime';
+import { ortBackend } from '@vit/io';
 import { cka } from './cka.js';
 import { kmeans } from './kmeans.js';
 import { minibatchCKA } from './minibatchCKA.js';

@@ -1,4 +1,4 @@
-import { VitValueError, referenceBackend, tensor } from '@vit/io';
+import { VitValueError, resolveBackend, tensor } from '@vit/io';
 import type { Matrix, NumericBackend } from '@vit/io';
 import { dense2D } from './internal/dense.js';
 import { Rng } from './internal/rng.js';
@@ -24,7 +24,7 @@ export interface KMeansOptions {
    * @default undefined
    */
   init?: Matrix;
-  /** Where the distance products and the assignment step run. @default referenceBackend */
+  /** Where the distance products and the assignment step run. @default the default backend of `resolveBackend` (onnxruntime when installed) */
   backend?: NumericBackend;
 }
 
@@ -55,7 +55,7 @@ export interface KMeansResult {
  * @throws VitValueError when `X` is not `[n,d]`, holds NaN/Inf (naming the row), `k` is not
  * an integer in `[1, n]`, or `init` is not `[k,d]`.
  * @example
- * const { labels } = await kmeans(feats, { k: 50, seed: 0, backend: ortBackend() });
+ * const { labels } = await kmeans(feats, { k: 50, seed: 0 });
  * const p = purity(truth, labels);
  */
 export async function kmeans(X: unknown, options: KMeansOptions): Promise<KMeansResult> {
@@ -73,7 +73,7 @@ export async function kmeans(X: unknown, options: KMeansOptions): Promise<KMeans
   if (typeof tol !== 'number' || !(tol >= 0)) throw new VitValueError(`\`tol\` of kmeans must be a number ≥ 0. Got ${tol}.`);
   const seed = options.seed ?? 0;
   if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new VitValueError(`\`seed\` of kmeans must be a finite number. Got ${seed}.`);
-  const backend = options.backend ?? referenceBackend;
+  const backend = await resolveBackend(options.backend);
 
   // Centre the data (float64 means): distances via ‖x‖²+‖c‖²−2x·c lose less precision.
   const mean = new Float64Array(dim);
