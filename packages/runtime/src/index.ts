@@ -26,7 +26,7 @@ export type { PreprocessConfig, PreprocessPresetName } from './preprocess/prepro
 export { preprocessPreset } from './preprocess/preprocessPreset.js';
 export type { PreprocessPresetOptions } from './preprocess/preprocessPreset.js';
 export { transformMask } from './preprocess/transformMask.js';
-export type { TransformMaskOptions, TransformedMask } from './preprocess/transformMask.js';
+export type { TransformMaskOptions, TransformedMask, MaskData } from './preprocess/transformMask.js';
 export { transformKeypoints } from './preprocess/transformKeypoints.js';
 export type { TransformKeypointsOptions, TransformedKeypoints } from './preprocess/transformKeypoints.js';
 export { preprocessBatch } from './preprocess/preprocessBatch.js';

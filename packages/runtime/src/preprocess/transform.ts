@@ -117,6 +117,9 @@ export function geometry(options: TransformGeometryOptions, fn: string): Geometr
     if (typeof p !== 'number' || !(p > 0 && p <= 1)) throw new VitValueError(`\`options.cropPct\` of ${fn} must be a number in (0, 1]. Got ${JSON.stringify(p)}.`);
     resize ??= Math.floor(Math.min(h, w) / p);
   }
+  if (resize !== undefined && resize < Math.max(h, w)) {
+    throw new VitValueError(`\`options.resize\` of ${fn} must be at least the crop size ${Math.max(h, w)} (the short side after resizing must hold the crop). Got ${resize}.`);
+  }
   return { h, w, resize };
 }
 

@@ -15,14 +15,16 @@ export interface TransformMaskOptions extends TransformGeometryOptions {
 /** A mask as the model saw its image, at pixel and at token resolution. */
 export interface TransformedMask {
   /** The label map resized (nearest) and cropped exactly as the image: `[h,w]`, the input's values and dtype. */
-  mask: Tensor;
+  mask: Tensor<MaskData>;
   /** Per token: 1 when any of its pixels is foreground (SPEC 5's rule), `[gh,gw]` uint8. */
   tokens: Tensor<Uint8Array>;
   /** Per token: the foreground area fraction in `[0,1]` (SPEC 11's weights), `[gh,gw]` float32. */
   fraction: Tensor<Float32Array>;
 }
 
-type Labels = Uint8Array | Uint8ClampedArray | Uint16Array | Int32Array | Uint32Array | Float32Array;
+/** Element types a label map may have. */
+export type MaskData = Uint8Array | Uint16Array | Int32Array | Uint32Array | Float32Array;
+type Labels = MaskData;
 
 /**
  * Put a segmentation mask (a label map) through the exact geometry that {@link preprocess}
@@ -41,7 +43,7 @@ type Labels = Uint8Array | Uint8ClampedArray | Uint16Array | Int32Array | Uint32
  * const gt = transformMask(objectMask, { ...preprocessPresets['imagenet-dino'], patch: 16 });
  * gt.tokens.shape; // [14,14]
  */
-export function transformMask(mask: Tensor, options: TransformMaskOptions = {}): TransformedMask {
+export function transformMask(mask: Tensor<MaskData>, options: TransformMaskOptions = {}): TransformedMask {
   const fn = 'transformMask';
   const m = mask as Tensor<Labels>;
   const okType =
@@ -81,5 +83,5 @@ export function transformMask(mask: Tensor, options: TransformMaskOptions = {}):
     tokens[t] = fgCount[t] > 0 ? 1 : 0;
     fraction[t] = fgCount[t] / area;
   }
-  return { mask: tensor(out, [h, w]) as Tensor, tokens: tensor(tokens, [gh, gw]), fraction: tensor(fraction, [gh, gw]) };
+  return { mask: tensor(out, [h, w]) as Tensor<MaskData>, tokens: tensor(tokens, [gh, gw]), fraction: tensor(fraction, [gh, gw]) };
 }
