@@ -65,9 +65,10 @@ export interface ViTSessionOptions {
    * Evaluation transform {@link ViTSession.stream} applies: `resize`/`cropPct`, `interpolation`,
    * `antialias`, `mean`/`std` — typically a {@link PreprocessConfig} from `preprocessPreset(...)`.
    * Its `crop`, when given, must equal the model's input size. `mean`/`std` override `preset`.
+   * A function gets the graph's input size `[h, w]` first (e.g. `([h]) => preprocessPreset('imagenet-dino', { crop: h })`).
    * @default Resize(S) → CenterCrop(S), bicubic, antialiased, with `preset`'s mean/std
    */
-  transform?: Partial<PreprocessConfig>;
+  transform?: Partial<PreprocessConfig> | ((imageSize: [number, number]) => Partial<PreprocessConfig>);
 }
 
 /** Options of {@link ViTSession.stream}. */
@@ -157,7 +158,8 @@ export class ViTSession {
     }
     const taps = [...(options.taps ?? ['attention', 'block'])];
     const layers = [...new Set(inst.outputs.map((o) => o.layer))];
-    const preprocess = sessionPreprocess(options.transform, preset, inst.info.imageSize, fn);
+    const tf = options.transform;
+    const preprocess = sessionPreprocess(typeof tf === 'function' ? tf([...inst.info.imageSize] as [number, number]) : tf, preset, inst.info.imageSize, fn);
 
     const client = new WorkerClient<InferenceRequest, InferenceReply>(new Worker(await workerUrl('inferenceWorker')));
     // The worker gets its own copy when the bytes are the caller's (transfer would detach them).
