@@ -90,7 +90,8 @@ describe('vit extract --dtype / --tokens', () => {
     expect(m.files['attention-1.npy'].shape).toEqual([2, 4, 17]);
     for (const f of ['block-1.npy', 'block-2.npy', 'attention-1.npy', 'attention-2.npy']) {
       const bytes = readFileSync(join(out, f));
-      const { dtype, tensor: got } = parseNpy(bytes, f);
+      const { dtype, tensor: t16 } = parseNpy(bytes, f);
+      const got = t16 as Tensor<Float32Array>;
       expect(dtype).toBe('float16');
       const want = tokenRows(npy(join(FIX, 'clip', f)), 0, 1, f.startsWith('attention'));
       expect(got.shape).toEqual(want.shape);
