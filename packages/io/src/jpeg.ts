@@ -109,7 +109,7 @@ async function viaSharp(sharp: SharpFn, b: Uint8Array, head: JpegHeader, orient:
   const input = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const cmyk = head.components === 4;
   try {
-    let s = sharp(input, { ignoreIcc: true, autoOrient: orient, failOn: 'error', limitInputPixels: false });
+    let s = sharp(input, { ignoreIcc: true, autoOrient: orient, failOn: 'truncated', limitInputPixels: false });
     // CMYK stays CMYK through libvips (no ICC transform); Pillow's arithmetic converts it below.
     if (cmyk) s = s.pipelineColourspace('cmyk').toColourspace('cmyk');
     const { data, info } = await s.raw().toBuffer({ resolveWithObject: true });

@@ -75,6 +75,15 @@ describe('JPEG decoding against Pillow (tools/jpeg-fixtures)', () => {
     }
   });
 
+  it('refuses a file truncated inside the scan, as Pillow does ("image file is truncated")', async () => {
+    const b = read('baseline-420-noisy.jpg');
+    for (const decoder of ['sharp', 'jimp'] as const) {
+      for (const n of [Math.floor(b.length * 0.6), b.length - 2]) {
+        await expect(decodeImage(b.subarray(0, n), { decoder, file: 'cut.jpg' }), `${decoder} ${n}`).rejects.toMatchObject({ code: 'VIT_IO_IMAGE', message: expect.stringMatching(/^cut\.jpg: corrupt/) });
+      }
+    }
+  });
+
   it('rejects a bad decoder name', async () => {
     await expect(decodeImage(read('grayscale.jpg'), { decoder: 'libjpeg' as never })).rejects.toThrow(
       "`options.decoder` of decodeImage must be 'auto', 'sharp' or 'jimp'. Got \"libjpeg\".",
