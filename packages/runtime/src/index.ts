@@ -11,8 +11,8 @@ export type {
   OperatorSetId,
   AttrValue,
 } from './onnx/proto.js';
-export { ortBackend } from './backend/ortBackend.js';
-export type { OrtBackendOptions } from './backend/ortBackend.js';
+export { ortBackend } from '@vit/io';
+export type { OrtBackendOptions } from '@vit/io';
 export { normalizationPresets } from './preprocess/normalizationPresets.js';
 export type { Normalization, NormalizationPreset } from './preprocess/normalizationPresets.js';
 export { resizeBicubic } from './preprocess/resizeBicubic.js';
@@ -40,6 +40,8 @@ export type { Device } from './session/ortSession.js';
 export type { Capture, CaptureGrid, CaptureMeta, CaptureStream, SkippedImage, StreamInput } from './session/types.js';
 export { buildViT } from './builder/buildViT.js';
 export type { BuildViTOptions } from './builder/buildViT.js';
+export { writeViT } from './builder/writeViT.js';
+export type { WriteViTOptions, WrittenViT } from './builder/writeViT.js';
 export { inferViTConfig } from './builder/inferViTConfig.js';
 export type { InferViTConfigOptions } from './builder/inferViTConfig.js';
 export { randomViTWeights } from './builder/randomViTWeights.js';
