@@ -149,7 +149,7 @@ export class KnnIndex {
     const labels = labelArray(p.labels, p.B, 'input.labels', fn, this.options.numClasses ?? undefined);
     const xs = p.rows.map((r, l) => {
       const d = this.tests[pos[l]].shape[1];
-      if (p.D !== d) throw new VitValueError(`The features of layer ${p.layers[l]} given to ${fn} must be ${d} wide like the test features. Got ${p.D}.`, { code: 'VIT_SHAPE' });
+      if (p.dims[l] !== d) throw new VitValueError(`The features of layer ${p.layers[l]} given to ${fn} must be ${d} wide like the test features. Got ${p.dims[l]}.`, { code: 'VIT_SHAPE' });
       return normalizeRows(r, p.B, d, 'input features', fn);
     });
     if (this.st.length === 0) this.st = p.layers.map(() => this.emptyLayer());

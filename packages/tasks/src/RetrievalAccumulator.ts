@@ -122,7 +122,7 @@ export class RetrievalAccumulator {
     const pos = this.bindLayers(p.layers, p.positions, p.count, fn);
     const rows = p.rows.map((r, l) => {
       const d = this.queries[pos[l]].shape[1];
-      if (p.D !== d) throw new VitValueError(`The features of layer ${p.layers[l]} given to ${fn} must be ${d} wide like the queries. Got ${p.D}.`, { code: 'VIT_SHAPE' });
+      if (p.dims[l] !== d) throw new VitValueError(`The features of layer ${p.layers[l]} given to ${fn} must be ${d} wide like the queries. Got ${p.dims[l]}.`, { code: 'VIT_SHAPE' });
       return normalizeRows(r, p.B, d, 'input features', fn);
     });
     const idx: number[] = [];

@@ -38,7 +38,8 @@ export interface ParsedFeatures {
   /** Per selected layer, the dense rows `[B*D]` (not normalised). */
   rows: Float32Array[];
   B: number;
-  D: number;
+  /** Width of each selected layer. */
+  dims: number[];
   labels?: ArrayLike<unknown>;
   indices?: ArrayLike<number>;
 }
@@ -60,7 +61,7 @@ export function readFeatures(input: FeatureInput, selection: LayerSelection, tok
   const { layers, positions } = selectLayers(list.length, selection, fn, fromCapture ? cap.layers : undefined);
   const prefix = fromCapture ? (cap.grid?.prefix ?? 1) : 1;
   let B = -1;
-  let D = -1;
+  const dims: number[] = [];
   const rows = positions.map((p, i) => {
     const t = list[p] as unknown;
     const what = `input.${name}[${p}]`;
@@ -71,10 +72,11 @@ export function readFeatures(input: FeatureInput, selection: LayerSelection, tok
     }
     const b = x.shape[0];
     const d = x.shape[x.shape.length - 1];
-    if (B < 0) [B, D] = [b, d];
-    if (b !== B || d !== D) {
-      throw new VitValueError(`\`${what}\` (layer ${layers[i]}) of ${fn} must be [${B},…,${D}] like the first selected layer. Got ${shapeText(x.shape)}.`, { code: 'VIT_SHAPE' });
+    if (B < 0) B = b;
+    if (b !== B) {
+      throw new VitValueError(`\`${what}\` (layer ${layers[i]}) of ${fn} must hold ${B} items like the first selected layer. Got ${shapeText(x.shape)}.`, { code: 'VIT_SHAPE' });
     }
+    dims.push(d);
     if (b === 0 || d === 0) throw new VitValueError(`\`${what}\` of ${fn} must not be empty. Got ${shapeText(x.shape)}.`, { code: 'VIT_EMPTY' });
     const data = denseData(x);
     const out = x.shape.length === 2 ? data : reduceTokens(data, b, x.shape[1], d, tokens, prefix, what, fn);
@@ -83,7 +85,7 @@ export function readFeatures(input: FeatureInput, selection: LayerSelection, tok
   });
   const labels = fromCapture ? cap.meta?.labels : bat.labels;
   const indices = fromCapture ? cap.meta?.indices : bat.indices;
-  return { layers, positions, count: list.length, rows, B, D, labels, indices };
+  return { layers, positions, count: list.length, rows, B, dims, labels, indices };
 }
 
 function reduceTokens(data: Float32Array, B: number, T: number, D: number, tokens: RowTokens, prefix: number, what: string, fn: string): Float32Array {
