@@ -12,13 +12,18 @@ export interface SelectedLayers {
 /**
  * Resolve `options.layers` (a `LayerSelection`) against a per-layer input list. `available` are
  * the 1-based layer numbers of the list's entries (a Capture's `layers`); without it the entries
- * are layers `1..count`. The selection is resolved against the deepest available layer (so `-1`
- * is the last block) and every selected layer must be in the list.
+ * are layers `1..count`. `null`/`'all'` selects every layer the list holds; any other selection
+ * is resolved against the deepest available layer (so `-1` is the last block) and every
+ * selected layer must be in the list.
  */
 export function selectLayers(count: number, selection: LayerSelection, fn: string, available?: readonly number[]): SelectedLayers {
   const numbers = available ? [...available] : Array.from({ length: count }, (_, i) => i + 1);
   if (numbers.length !== count) {
     throw new VitValueError(`\`layers\` of the input of ${fn} must name one layer per tensor (${count}). Got ${numbers.length} layer numbers.`, { code: 'VIT_SHAPE' });
+  }
+  if (selection === null || selection === undefined || selection === 'all') {
+    const layers = [...numbers].sort((a, b) => a - b);
+    return { layers, positions: layers.map((l) => numbers.indexOf(l)) };
   }
   const depth = Math.max(...numbers);
   let layers: number[];
