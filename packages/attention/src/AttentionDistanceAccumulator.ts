@@ -17,8 +17,10 @@ export interface AttentionDistanceAccumulatorOptions extends AccumulatorCheckOpt
 export interface AttentionDistanceResult {
   /** Mean over images of the per-image distance, `[L,H]` (unit-square units, SPEC 4). */
   perHead: Tensor;
-  /** Layer value = mean over heads of `perHead`, length L (layer `l+1` at index `l`). */
-  perLayer: number[];
+  /** The 1-based layers, in the order of the tensors' first axis. */
+  layers: number[];
+  /** `[L]`: mean over heads of `perHead` (layer `layers[i]` at index `i`). */
+  perLayer: Tensor;
   /** `[N,L,H]` per image when `keepPerImage`; NaN where all of a head's queries were null. */
   perImage: Tensor | null;
   /** Null spatial rows (skipped) per layer and head `[L,H]`. */
@@ -34,7 +36,7 @@ export interface AttentionDistanceResult {
  * @example
  * const acc = new AttentionDistanceAccumulator({ keepPerImage: true });
  * acc.update(capture);
- * acc.result().perLayer // [0.41, 0.38, …]
+ * acc.result().perLayer // [L] tensor, e.g. [0.41, 0.38, …]
  */
 export class AttentionDistanceAccumulator extends LayeredAccumulator<AttentionDistanceAccumulatorOptions, AttentionDistanceResult> {
   /** Stores the options only. */
@@ -83,15 +85,16 @@ export class AttentionDistanceAccumulator extends LayeredAccumulator<AttentionDi
     const { sum, count, nulls } = this.sums;
     const perHead = new Float32Array(K);
     for (let k = 0; k < K; k++) perHead[k] = count[k] > 0 ? sum[k] / count[k] : NaN;
-    const perLayer: number[] = [];
+    const perLayer = new Float32Array(s.L);
     for (let l = 0; l < s.L; l++) {
       let m = 0;
       for (let h = 0; h < s.H; h++) m += perHead[l * s.H + h];
-      perLayer.push(m / s.H);
+      perLayer[l] = m / s.H;
     }
     return {
+      layers: Array.from({ length: s.L }, (_, l) => l + 1),
       perHead: tensor(perHead, [s.L, s.H]),
-      perLayer,
+      perLayer: tensor(perLayer, [s.L]),
       perImage: this.perImage ? tensor(Float32Array.from(this.perImage), [this.n, s.L, s.H]) : null,
       nullRows: tensor(Float32Array.from(nulls), [s.L, s.H]),
       images: this.n,

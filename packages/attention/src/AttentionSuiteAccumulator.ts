@@ -26,14 +26,14 @@ export interface AttentionSuiteOptions extends AccumulatorCheckOptions {
    */
   distance?: Own<AttentionDistanceAccumulatorOptions> | false;
   /**
-   * Saliency IoU (SPEC 5); when on, every update needs `gt`.
+   * Saliency IoU (SPEC 5); when on, every update needs `masks`.
    * @default false
    */
   saliency?: Own<SaliencyIoUAccumulatorOptions> | false;
 }
 
-/** A batch for {@link AttentionSuiteAccumulator}: attention, plus `gt` when saliency is on. */
-export type AttentionSuiteBatch = AttentionInput & { gt?: Tensor<Data> };
+/** A batch for {@link AttentionSuiteAccumulator}: attention (or a Capture), plus token `masks` `[B,gh,gw]` when saliency is on. */
+export type AttentionSuiteBatch = AttentionInput & { masks?: Tensor<Data> };
 
 /** Result of {@link AttentionSuiteAccumulator}: each analysis's result, null when skipped. */
 export interface AttentionSuiteResult {
@@ -59,7 +59,7 @@ const NAMES = ['saliency', 'cls', 'aaam', 'distance'] as const;
  *
  * @example
  * const suite = new AttentionSuiteAccumulator({ saliency: { source: 'cls' } });
- * for await (const c of captures) suite.update({ ...c, gt: c.meta.masks });
+ * for await (const c of captures) suite.update({ ...c, masks: tokenMasks }); // tokenMasks [B,gh,gw]
  * const { aaam, distance } = suite.result();
  * classifyHeads(aaam!.aaam, distance!.perHead);
  */
@@ -114,12 +114,12 @@ export class AttentionSuiteAccumulator implements Accumulator<AttentionSuiteBatc
     this.stats ??= new RowStats(fn, 'attention', this.options);
     const parsed = parseBatch(input, fn, this.stats);
     const { saliency, cls, aaam, distance } = this.m;
-    if ((cls && (cls.options.variant ?? 'cls') === 'cls') || (saliency && (saliency.options.source ?? 'cls') === 'cls')) {
+    if ((cls && (cls.options.source ?? 'cls') === 'cls') || (saliency && (saliency.options.source ?? 'cls') === 'cls')) {
       requireCls(input.grid, fn, "turn the CLS analyses off (cls: false) or use their spatial variants");
     }
-    if (saliency && !input.gt) throw new VitValueError(`\`gt\` of ${fn} is required while saliency is on: token masks [B,gh,gw].`);
+    if (saliency && !input.masks) throw new VitValueError(`\`masks\` of ${fn} is required while saliency is on: token masks [B,gh,gw].`);
     // Run every pass (and so every check) before the first analysis commits.
-    const spatialRows = aaam || distance || (cls && (cls.options.variant ?? 'cls') !== 'cls') || (saliency && saliency.options.source === 'spatial');
+    const spatialRows = aaam || distance || (cls && (cls.options.source ?? 'cls') !== 'cls') || (saliency && saliency.options.source === 'spatial');
     for (const c of parsed.caches) {
       c.checkPrefixRows();
       if (spatialRows) c.spatial(); // validates every spatial row (and is the AAAM/distance pass)

@@ -3,10 +3,10 @@ import { tensor } from '@vit/io';
 import type { Tensor } from '@vit/io';
 import { describeAccumulator } from '@vit/test-utils';
 import { FeatureCollector } from './FeatureCollector.js';
-import { Rng } from './internal/rng.js';
+import { Prng } from '@vit/io';
 
 function taps(B: number, T: number, D: number, seed: number): Tensor {
-  const r = new Rng(seed);
+  const r = new Prng(seed);
   return tensor(Float32Array.from({ length: B * T * D }, () => r.normal()), [B, T, D]);
 }
 const batch = (B: number, seed: number) => ({ feats: [taps(B, 5, 3, seed), taps(B, 5, 4, seed + 1)], labels: Int32Array.from({ length: B }, (_, i) => (i + seed) % 3) });

@@ -5,11 +5,11 @@ import { describeAccumulator } from '@vit/test-utils';
 import { MinibatchCKA } from './MinibatchCKAAccumulator.js';
 import { minibatchCKA } from './minibatchCKA.js';
 import { residualCKA } from './residualCKA.js';
-import { Rng } from './internal/rng.js';
+import { Prng } from '@vit/io';
 
 /** `[B,T,D]` seeded normal taps; `mix` adds a shared component so layers are related. */
 function taps(B: number, T: number, D: number, seed: number, shared?: Float32Array, mix = 0): Tensor {
-  const r = new Rng(seed);
+  const r = new Prng(seed);
   const d = new Float32Array(B * T * D);
   for (let i = 0; i < d.length; i++) d[i] = r.normal() + (shared ? mix * shared[i % shared.length] : 0);
   return tensor(d, [B, T, D]);

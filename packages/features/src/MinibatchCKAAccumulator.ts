@@ -1,5 +1,5 @@
 // The class MinibatchCKA lives here because minibatchCKA.ts (the function) differs only in case.
-import { VitValueError, referenceBackend, tensor } from '@vit/io';
+import { VitValueError, resolveBackend, tensor } from '@vit/io';
 import type { Accumulator, AccumulatorJSON, NumericBackend, Tensor } from '@vit/io';
 import { addMinibatch, ckaFromSums, emptySums, gramRows, prepareKernel } from './internal/hsic.js';
 import type { HsicSums, PreparedKernel } from './internal/hsic.js';
@@ -30,7 +30,11 @@ export interface MinibatchCKAOptions {
   reference?: boolean;
   /** Undefined CKA (a constant layer): `throw` in `result()`, or `nan` entries. @default 'throw' */
   onUndefined?: OnUndefined;
-  /** Backend for the Gram matrices of {@link MinibatchCKA.updateAsync} (not serialised). @default referenceBackend */
+  /**
+   * Backend for the Gram matrices of {@link MinibatchCKA.updateAsync} (not serialised); the
+   * synchronous `update` always uses its own TypeScript kernel.
+   * @default the default backend of `resolveBackend` (onnxruntime when installed)
+   */
   backend?: NumericBackend;
 }
 
@@ -65,7 +69,7 @@ interface State extends Meta {
  *
  * `update` computes the small `B×B` Gram matrices with a TypeScript kernel (synchronous,
  * as the accumulator contract needs); `updateAsync` sends them through `options.backend`
- * (use `ortBackend()` from `@vit/runtime` for speed). Both give the same state.
+ * (the default backend when none is given). Both give the same state.
  *
  * @example
  * const acc = new MinibatchCKA({ tokens: 'cls' });
@@ -74,7 +78,7 @@ interface State extends Meta {
  */
 export class MinibatchCKA implements Accumulator<Tensor[], Tensor> {
   readonly options: StoredOptions;
-  private readonly backend: NumericBackend;
+  private readonly backend: NumericBackend | undefined;
   private st: Meta | null = null;
   private sums: HsicSums | null = null;
   private n = 0;
@@ -96,7 +100,7 @@ export class MinibatchCKA implements Accumulator<Tensor[], Tensor> {
       reference: options.reference ?? false,
       onUndefined: checkOnUndefined(options.onUndefined, fn),
     };
-    this.backend = options.backend ?? referenceBackend;
+    this.backend = options.backend;
   }
 
   /** Images seen (including dropped ones). */
@@ -129,10 +133,11 @@ export class MinibatchCKA implements Accumulator<Tensor[], Tensor> {
    */
   async updateAsync(featsA: Tensor[], featsB?: Tensor[]): Promise<this> {
     const p = this.prepare(featsA, featsB, 'MinibatchCKA.updateAsync');
+    const backend = await resolveBackend(this.backend);
     const grams = new Map<RowSource, ArrayLike<number>[]>();
     for (const r of p.same ? p.rowsA : [...p.rowsA, ...p.rowsB]) {
       const list: ArrayLike<number>[] = [];
-      for (let m = 0; m < p.nmb; m++) list.push((await this.backend.gram(rowsMatrix(r, m * p.bs, p.bs))).data);
+      for (let m = 0; m < p.nmb; m++) list.push((await backend.gram(rowsMatrix(r, m * p.bs, p.bs))).data);
       grams.set(r, list);
     }
     this.accumulate(p, (r, from) => grams.get(r)![from / p.bs]);

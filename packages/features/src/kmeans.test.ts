@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { referenceBackend, tensor } from '@vit/io';
 import { kmeans } from './kmeans.js';
 import { ari } from './ari.js';
-import { Rng } from './internal/rng.js';
+import { Prng } from '@vit/io';
 import { mat, toRows } from './test/helpers.js';
 
 /** `k` blobs of `per` points in `d` dims, centres ±`spread` apart, unit noise; truth labels. */
 function blobs(k: number, per: number, d: number, spread: number, seed: number) {
-  const r = new Rng(seed);
-  const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => spread * (r.next() * 2 - 1)));
+  const r = new Prng(seed);
+  const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => spread * (r.uniform() * 2 - 1)));
   const rows: number[][] = [];
   const truth: number[] = [];
   for (let i = 0; i < k * per; i++) {
