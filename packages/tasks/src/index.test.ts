@@ -2,7 +2,10 @@ import { expect, it } from 'vitest';
 
 it('exports exactly the public API', async () => {
   expect(Object.keys(await import('./index.js')).sort()).toEqual([
+    'KeypointAccumulator',
     'KnnIndex',
+    'PropagationAccumulator',
+    'RetrievalAccumulator',
     'averagePrecision',
     'boundaryF',
     'davisScores',

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { xorshift32 } from '@vit/test-utils';
 import { referenceBackend, tensor } from '@vit/io';
-import { ortBackend } from '@vit/runtime';
+import { ortBackend } from '@vit/io';
 import { knnClassify } from './knnClassify.js';
 import { matchKeypoints } from './matchKeypoints.js';
 import { propagateLabels } from './propagateLabels.js';
