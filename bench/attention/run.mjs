@@ -70,7 +70,7 @@ const parts = {
   'CLS maps (clsAttention)': () => attention.forEach((a) => clsAttention(a, grid)),
   'AAAM (alignedAttention)': () => attention.forEach((a) => alignedAttention(a, grid)),
   'distance (attentionDistance)': () => attention.forEach((a) => attentionDistance(a, grid)),
-  'saliency IoU (saliencyIoU, cls)': () => attention.forEach((a) => saliencyIoU(a, gt, grid)),
+  'saliency IoU (saliencyIoU, cls)': () => attention.forEach((a) => saliencyIoU(a, grid, gt)),
 };
 for (const [name, fn] of Object.entries(parts)) console.log(`  ${name.padEnd(34)} ${time(fn).toFixed(1).padStart(8)} ms`);
 
@@ -96,9 +96,10 @@ function suite() {
 suite(); // warm-up
 console.log(`  ${'whole suite (AttentionSuiteAccumulator + offsets + taxonomy)'.padEnd(48)} ${time(suite).toFixed(1).padStart(8)} ms`);
 
-// The ONNX forward pass of ViT-B/16 at batch 8, same process. The machine is shared, so suite
-// and forward are timed in alternation (same load for both) and the ratio is the median of the
-// per-round ratios.
+// The ONNX forward pass of ViT-B/16 at batch 8, same process, onnxruntime's default threads (the
+// suite is single-threaded TypeScript). The machine is shared, so suite and forward are timed in
+// alternation, the same number of rounds after one warm-up each, and the ratio is the median of
+// the per-round ratios.
 let ratio = NaN;
 try {
   const runtime = await import('@vit/runtime');

@@ -67,6 +67,13 @@ class ViT(nn.Module):
         return self.head(x[:, 0])
 
 
+def blas_library():
+    """The BLAS shared library this process loaded (Debian's torch uses whatever libblas.so.3 resolves to)."""
+    with open('/proc/self/maps') as f:
+        libs = sorted({line.split()[-1] for line in f if 'blas' in line and '.so' in line})
+    return ', '.join(libs) or 'none found'
+
+
 def main():
     torch.manual_seed(0)
     model = ViT().eval()
@@ -83,7 +90,8 @@ def main():
         blk.attn.attn_drop.register_forward_hook(lambda m, i, o: collected.append(o))
         blk.register_forward_hook(lambda m, i, o: collected.append(o))
     x = torch.randn(batch, 3, IMG, IMG)
-    print(json.dumps({'ready': True, 'threads': torch.get_num_threads(), 'omp': os.environ.get('OMP_WAIT_POLICY')}), flush=True)
+    print(json.dumps({'ready': True, 'threads': torch.get_num_threads(), 'omp': os.environ.get('OMP_WAIT_POLICY'),
+                      'blas': blas_library(), 'torch': torch.__version__}), flush=True)
     with torch.no_grad():
         for line in sys.stdin:
             if line.strip() != 'run':
