@@ -115,7 +115,7 @@ export class KeypointAccumulator {
       const sel = selectLayers(p.src.length, this.options.layers, fn);
       if (layers === null) layers = sel.layers;
       else if (JSON.stringify(sel.layers) !== JSON.stringify(layers)) {
-        throw new VitValueError(`\`pairs[${i}]\` of ${fn} must hold layers ${layers.join(', ')} like the first pair. Got ${sel.layers.join(', ')}.`, { code: 'VIT_SHAPE' });
+        throw new VitValueError(`\`pairs[${i}]\` of ${fn} must hold layers ${layers.join(', ')} like the first pair. Got ${sel.layers.join(', ')}.`, { code: 'VIT_SHAPE_CHANGE' });
       }
       integer(p.size, `pairs[${i}].size`, fn, 1);
       checkPck(p.tgtKps, p.srcKps, p.bboxSize, fn, where);

@@ -235,7 +235,7 @@ export class KnnIndex {
     if (this.n === 0 || this.layerNumbers === null) throw new VitValueError(`${fn}: no train rows yet; call update() first.`, { code: 'VIT_EMPTY' });
     const ks = this.options.k;
     for (const k of ks) {
-      if (k > this.n) throw new VitValueError(`\`k\` of ${KIND} must be ≤ the number of train rows seen (${this.n}). Got k = ${k}.`);
+      if (k > this.n) throw new VitValueError(`\`k\` of ${KIND} must be ≤ the number of train rows seen (${this.n}). Got k = ${k}.`, { code: 'VIT_K_TOO_LARGE' });
     }
     const numClasses = this.options.numClasses ?? this.maxLabel + 1;
     const T = this.options.temperature;
@@ -372,7 +372,7 @@ export class KnnIndex {
   private bindLayers(layers: number[], positions: number[], inputCount: number, fn: string): number[] {
     if (this.layerNumbers !== null) {
       if (JSON.stringify(layers) !== JSON.stringify(this.layerNumbers)) {
-        throw new VitValueError(`The layers of ${fn} must stay those of the first update (${this.layerNumbers.join(', ')}). Got ${layers.join(', ')}.`, { code: 'VIT_SHAPE' });
+        throw new VitValueError(`The layers of ${fn} must stay those of the first update (${this.layerNumbers.join(', ')}). Got ${layers.join(', ')}.`, { code: 'VIT_SHAPE_CHANGE' });
       }
       return this.testPos!;
     }

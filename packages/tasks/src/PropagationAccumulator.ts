@@ -142,16 +142,16 @@ export class PropagationAccumulator {
     let t = 0;
     for await (const item of frames) {
       for (const { layers: ls, features } of framesOf(item, this.options.layers, t, fn)) {
-        if (t >= truth.length) throw new VitValueError(`\`video.frames\` of ${fn} must hold one frame per map of \`video.truth\` (${truth.length}). Got more.`, { code: 'VIT_SHAPE' });
+        if (t >= truth.length) throw new VitValueError(`\`video.frames\` of ${fn} must hold one frame per map of \`video.truth\` (${truth.length}). Got more.`, { code: 'VIT_LENGTH_MISMATCH' });
         if (layers === null) {
           layers = ls;
           if (this.layerNumbers !== null && JSON.stringify(layers) !== JSON.stringify(this.layerNumbers)) {
-            throw new VitValueError(`The layers of ${fn} must stay those of the first video (${this.layerNumbers.join(', ')}). Got ${layers.join(', ')}.`, { code: 'VIT_SHAPE' });
+            throw new VitValueError(`The layers of ${fn} must stay those of the first video (${this.layerNumbers.join(', ')}). Got ${layers.join(', ')}.`, { code: 'VIT_SHAPE_CHANGE' });
           }
           scorers = layers.map(() => new DavisScorer(first.data, H, W, truth.length, 'video.truth[0]', fn));
           props = layers.map(() => new LabelPropagator(first.data, H, W, settings, fn));
         } else if (JSON.stringify(ls) !== JSON.stringify(layers)) {
-          throw new VitValueError(`Frame ${t} of ${fn} must hold layers ${layers.join(', ')} like frame 0. Got ${ls.join(', ')}.`, { code: 'VIT_SHAPE' });
+          throw new VitValueError(`Frame ${t} of ${fn} must hold layers ${layers.join(', ')} like frame 0. Got ${ls.join(', ')}.`, { code: 'VIT_SHAPE_CHANGE' });
         }
         const g = t === 0 || t === truth.length - 1 ? null : maskData(truth[t], `video.truth[${t}]`, fn, [H, W]);
         for (let l = 0; l < props.length; l++) {
@@ -162,7 +162,7 @@ export class PropagationAccumulator {
       }
     }
     if (t !== truth.length || layers === null) {
-      throw new VitValueError(`\`video.frames\` of ${fn} must hold one frame per map of \`video.truth\` (${truth.length}). Got ${t}.`, { code: 'VIT_SHAPE' });
+      throw new VitValueError(`\`video.frames\` of ${fn} must hold one frame per map of \`video.truth\` (${truth.length}). Got ${t}.`, { code: 'VIT_LENGTH_MISMATCH' });
     }
     const scores = scorers.map((s) => s.result());
     this.layerNumbers ??= layers;

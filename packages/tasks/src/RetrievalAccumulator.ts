@@ -306,7 +306,7 @@ export class RetrievalAccumulator {
   private bindLayers(layers: number[], positions: number[], inputCount: number, fn: string): number[] {
     if (this.layerNumbers !== null) {
       if (JSON.stringify(layers) !== JSON.stringify(this.layerNumbers)) {
-        throw new VitValueError(`The layers of ${fn} must stay those of the first update (${this.layerNumbers.join(', ')}). Got ${layers.join(', ')}.`, { code: 'VIT_SHAPE' });
+        throw new VitValueError(`The layers of ${fn} must stay those of the first update (${this.layerNumbers.join(', ')}). Got ${layers.join(', ')}.`, { code: 'VIT_SHAPE_CHANGE' });
       }
       return this.queryPos!;
     }

@@ -167,7 +167,7 @@ describe('davisScores', () => {
 
   it('rejects an empty first frame, too few frames and mismatched shapes', () => {
     const empty = mask(H, W, () => 0);
-    expect(() => davisScores([empty, gt[1], gt[2]], [empty, empty, empty])).toThrow(expect.objectContaining({ code: 'VIT_EMPTY', message: expect.stringMatching(/`truth\[0\]` of davisScores must contain at least one object/) }));
+    expect(() => davisScores([empty, gt[1], gt[2]], [empty, empty, empty])).toThrow(expect.objectContaining({ code: 'VIT_EMPTY_MASK', message: expect.stringMatching(/`truth\[0\]` of davisScores must contain at least one object/) }));
     expect(() => davisScores(gt.slice(0, 2), gt.slice(0, 2))).toThrow(/at least 3 frames/);
     expect(() => davisScores(gt, gt.slice(0, 4))).toThrow(/`pred` of davisScores must hold one label map per frame \(5\)\. Got 4/);
     expect(() => davisScores(gt, [gt[0], mask(H, W + 1, () => 0), gt[2], gt[3], gt[4]])).toThrow(/`pred\[1\]` of davisScores must be \[20,30\] like the first mask/);

@@ -51,7 +51,7 @@ export function davisScores(truth: readonly Tensor<TypedArray>[], pred: readonly
     });
   }
   if (!Array.isArray(pred) || pred.length !== truth.length) {
-    throw new VitValueError(`\`pred\` of ${fn} must hold one label map per frame (${truth.length}). Got ${Array.isArray(pred) ? pred.length : typeof pred}.`, { code: 'VIT_SHAPE' });
+    throw new VitValueError(`\`pred\` of ${fn} must hold one label map per frame (${truth.length}). Got ${Array.isArray(pred) ? pred.length : typeof pred}.`, { code: 'VIT_LENGTH_MISMATCH' });
   }
   const first = maskData(truth[0], 'truth[0]', fn);
   const { h, w } = first;

@@ -80,7 +80,8 @@ describe('knnClassify', () => {
   });
 
   it('rejects a label count mismatch, k > n, bad labels and width mismatches', async () => {
-    await expect(knnClassify(train, [0, 1, 1], test)).rejects.toMatchObject({ code: 'VIT_SHAPE', message: expect.stringMatching(/`trainLabels` of knnClassify must have one label per feature row \(4\)\. Got 3/) });
+    await expect(knnClassify(train, [0, 1, 1], test)).rejects.toMatchObject({ code: 'VIT_LENGTH_MISMATCH', message: expect.stringMatching(/`trainLabels` of knnClassify must have one label per feature row \(4\)\. Got 3/) });
+    await expect(knnClassify(train, labels, test, { k: 5 })).rejects.toMatchObject({ code: 'VIT_K_TOO_LARGE' });
     await expect(knnClassify(train, labels, test, { k: 5 })).rejects.toThrow(/`k` of knnClassify must be ≤ the number of train rows \(4\)\. Got 5/);
     await expect(knnClassify(train, [0, 1, -1, 2], test, { k: 1 })).rejects.toThrow(/`trainLabels\[2\]`/);
     await expect(knnClassify(train, labels, test, { k: 1, numClasses: 2 })).rejects.toThrow(/integer in \[0, 2\)\. Got 2/);

@@ -62,7 +62,7 @@ export async function knnClassify(
   if (options.numClasses !== undefined) integer(options.numClasses, 'numClasses', fn, 1);
   const labels = labelArray(trainLabels, n, 'trainLabels', fn, options.numClasses);
   const k = integer(options.k ?? 20, 'k', fn, 1);
-  if (k > n) throw new VitValueError(`\`k\` of ${fn} must be ≤ the number of train rows (${n}). Got ${k}.`);
+  if (k > n) throw new VitValueError(`\`k\` of ${fn} must be ≤ the number of train rows (${n}). Got ${k}.`, { code: 'VIT_K_TOO_LARGE' });
   positive(options.temperature ?? 0.07, 'temperature', fn);
   checkFinite(train, 'train', fn);
   checkFinite(test, 'test', fn);

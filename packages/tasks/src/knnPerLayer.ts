@@ -39,7 +39,7 @@ export async function knnPerLayer(
   train.forEach((t, l) => assertTensor(t, { name: `train[${l}]`, fn, shape: [n, null], shapeText: `[${n},d]` }));
   const labels = labelArray(trainLabels, n, 'trainLabels', fn, options.numClasses);
   const ks = typeof options.k === 'number' ? [options.k] : (options.k ?? [10, 20, 100, 200]);
-  for (const k of ks) if (k > n) throw new VitValueError(`\`k\` of ${fn} must be ≤ the number of train rows (${n}). Got ${k}.`);
+  for (const k of ks) if (k > n) throw new VitValueError(`\`k\` of ${fn} must be ≤ the number of train rows (${n}). Got ${k}.`, { code: 'VIT_K_TOO_LARGE' });
   test.forEach((t, l) => assertTensor(t, { name: `test[${l}]`, fn, shape: [null, train[l].shape[1]], shapeText: `[${test[0]?.shape?.[0] ?? 'm'},${train[l].shape[1]}]` }));
   const index = new KnnIndex(test, options);
   return drive(index, rowChunks(train, labels, n, index.options.chunkSize));

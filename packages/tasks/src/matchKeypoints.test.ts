@@ -108,7 +108,7 @@ describe('pck', () => {
     expect(pck([[12, 10], [40, 50]], [[10, 10], [50, 50]], { bboxSize: 100 })).toEqual({ '0.1': 1, '0.05': 0.5, '0.01': 0 });
     // error 5 = 3-4-5 triangle
     expect(pck([[0, 0]], [[3, 4]], { bboxSize: 50, alphas: [0.1, 0.09] })).toEqual({ '0.1': 1, '0.09': 0 });
-    expect(() => pck([], [[0, 0]], { bboxSize: 10 })).toThrow(expect.objectContaining({ code: 'VIT_SHAPE', message: expect.stringMatching(/`pred` of pck must have one keypoint per true keypoint \(0\)\. Got 1/) }));
+    expect(() => pck([], [[0, 0]], { bboxSize: 10 })).toThrow(expect.objectContaining({ code: 'VIT_LENGTH_MISMATCH', message: expect.stringMatching(/`pred` of pck must have one keypoint per true keypoint \(0\)\. Got 1/) }));
     expect(() => pck([[0, 0]], [[0, 0]], { bboxSize: 0 })).toThrow(/`bboxSize` of pck/);
     expect(() => pck([[0, 0]], [[NaN, 0]], { bboxSize: 5 })).toThrow(expect.objectContaining({ code: 'VIT_NON_FINITE' }));
   });

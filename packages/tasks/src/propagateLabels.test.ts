@@ -207,7 +207,7 @@ describe('propagationPerLayer and PropagationAccumulator', () => {
     expect(last.layers).toEqual([2]);
     expect(last.J.data[0]).toBeDeepCloseTo(s1.J, 1e-12);
     await expect(propagationPerLayer(perFrame.slice(0, 5), good.gt)).rejects.toMatchObject({
-      code: 'VIT_SHAPE',
+      code: 'VIT_LENGTH_MISMATCH',
       message: expect.stringMatching(/one frame per map of `video.truth` \(6\)\. Got 5/),
     });
   });

@@ -132,7 +132,7 @@ describe('retrievalMAP', () => {
       /`gnd\[1\]\.junk\[0\]` of retrievalMAP must be a database index in \[0, 8\)\. Got 8\./,
     );
     expect(() => retrievalMAP([gnd[0], { easy: [1.5], hard: [], junk: [] }, gnd[2]], sim)).toThrow(/`gnd\[1\]\.easy\[0\]`/);
-    expect(() => retrievalMAP(gnd.slice(0, 2), sim)).toThrow(expect.objectContaining({ code: 'VIT_SHAPE', message: expect.stringMatching(/`gnd` of retrievalMAP must have one entry per query \(3\)\. Got 2\./) }));
+    expect(() => retrievalMAP(gnd.slice(0, 2), sim)).toThrow(expect.objectContaining({ code: 'VIT_LENGTH_MISMATCH', message: expect.stringMatching(/`gnd` of retrievalMAP must have one entry per query \(3\)\. Got 2\./) }));
     expect(retrievalMAP(gnd, sim, { k: 5 }).easy.mP).toBeDeepCloseTo([0.25], 1e-12);
     expect(() => retrievalMAP(gnd, sim, { k: [0] })).toThrow(/`k` of retrievalMAP must be integers ≥ 1\. Got 0/);
   });

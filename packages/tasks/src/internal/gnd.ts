@@ -7,7 +7,7 @@ import type { RetrievalGroundTruth } from '../retrievalMAP.js';
  */
 export function validateGnd(gnd: readonly RetrievalGroundTruth[], nq: number, ndb: number | null, fn: string): RetrievalGroundTruth[] {
   if (!Array.isArray(gnd) || gnd.length !== nq) {
-    throw new VitValueError(`\`gnd\` of ${fn} must have one entry per query (${nq}). Got ${Array.isArray(gnd) ? gnd.length : typeof gnd}.`, { code: 'VIT_SHAPE' });
+    throw new VitValueError(`\`gnd\` of ${fn} must have one entry per query (${nq}). Got ${Array.isArray(gnd) ? gnd.length : typeof gnd}.`, { code: 'VIT_LENGTH_MISMATCH' });
   }
   return gnd.map((g, q) => {
     const out = { easy: [] as number[], hard: [] as number[], junk: [] as number[] };

@@ -25,7 +25,7 @@ export function checkAlphas(alphas: unknown, fn: string): number[] {
 export function checkPck(truth: readonly Keypoint[], pred: readonly Keypoint[], bboxSize: number, fn: string, where = ''): void {
   if (!Array.isArray(truth)) throw new VitValueError(`\`truth\` of ${fn}${where} must be an array of [x, y] keypoints. Got ${typeof truth}.`);
   if (!Array.isArray(pred) || pred.length !== truth.length) {
-    throw new VitValueError(`\`pred\` of ${fn}${where} must have one keypoint per true keypoint (${truth.length}). Got ${Array.isArray(pred) ? pred.length : typeof pred}.`, { code: 'VIT_SHAPE' });
+    throw new VitValueError(`\`pred\` of ${fn}${where} must have one keypoint per true keypoint (${truth.length}). Got ${Array.isArray(pred) ? pred.length : typeof pred}.`, { code: 'VIT_LENGTH_MISMATCH' });
   }
   if (typeof bboxSize !== 'number' || !(bboxSize > 0) || !Number.isFinite(bboxSize)) {
     throw new VitValueError(`\`bboxSize\` of ${fn}${where} must be a finite number > 0 (max of the target box's width and height). Got ${bboxSize}.`);

@@ -54,7 +54,7 @@ export function perLayerList(list: unknown, name: string, fn: string): void {
 /** Same number of layers in two per-layer lists. */
 export function sameLayerCount(a: readonly unknown[], b: unknown, na: string, nb: string, fn: string): void {
   if (!Array.isArray(b) || b.length !== a.length) {
-    throw new VitValueError(`\`${nb}\` of ${fn} must hold as many layers as \`${na}\` (${a.length}). Got ${Array.isArray(b) ? b.length : typeof b}.`, { code: 'VIT_SHAPE' });
+    throw new VitValueError(`\`${nb}\` of ${fn} must hold as many layers as \`${na}\` (${a.length}). Got ${Array.isArray(b) ? b.length : typeof b}.`, { code: 'VIT_LENGTH_MISMATCH' });
   }
 }
 

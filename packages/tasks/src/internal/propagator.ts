@@ -120,7 +120,7 @@ export class LabelPropagator {
       labels[i] = v;
       if (v > max) max = v;
     }
-    if (max === 0) throw new VitValueError(`\`firstMask\` of ${fn} must contain at least one object (a label > 0). Got an empty mask.`, { code: 'VIT_EMPTY' });
+    if (max === 0) throw new VitValueError(`\`firstMask\` of ${fn} must contain at least one object (a label > 0). Got an empty mask.`, { code: 'VIT_EMPTY_MASK' });
     this.C = max + 1;
     this.firstLabels = labels;
   }

@@ -72,7 +72,7 @@ export function labelArray(x: unknown, count: number, name: string, fn: string, 
     throw new VitValueError(`\`${name}\` of ${fn} must be an array of integer class labels. Got ${x === null ? 'null' : typeof x}.`);
   }
   if (arr.length !== count) {
-    throw new VitValueError(`\`${name}\` of ${fn} must have one label per feature row (${count}). Got ${arr.length} labels.`, { code: 'VIT_SHAPE' });
+    throw new VitValueError(`\`${name}\` of ${fn} must have one label per feature row (${count}). Got ${arr.length} labels.`, { code: 'VIT_LENGTH_MISMATCH' });
   }
   const out = new Int32Array(count);
   for (let i = 0; i < count; i++) {
