@@ -5,6 +5,7 @@ describe('@vit/io public API', () => {
     expect(Object.keys(await import('./index.js')).sort()).toEqual([
       'DTYPES',
       'Prng',
+      'VIT_ERROR_CODES',
       'VitError',
       'VitIoError',
       'VitValueError',
