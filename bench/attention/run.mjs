@@ -61,7 +61,7 @@ const attention = Array.from({ length: L }, () => {
 const gtData = new Uint8Array(B * 196);
 for (let b = 0; b < B; b++) for (let i = 3; i < 11; i++) for (let j = 4 + b % 3; j < 10; j++) gtData[b * 196 + i * 14 + j] = 1;
 const gt = tensor(gtData, [B, 14, 14]);
-const batch = { attention, grid, gt };
+const batch = { attention, grid, masks: gt };
 
 console.log(`@vit/attention benchmark: ${L} layers of [${B},${H},${T},${T}] float32 (${((L * B * H * T * T * 4) / 2 ** 20).toFixed(0)} MiB), median of ${REPS}`);
 

@@ -1,4 +1,4 @@
-import { tensor, type AccumulatorJSON, type Tensor } from '@vit/io';
+import { tensor, type AccumulatorJSON, type AccumulatorRestoreOptions, type Tensor } from '@vit/io';
 import type { AttentionGrid } from './grid.js';
 import { LayeredAccumulator, type AccumulatorCheckOptions, type LayerShape, type LayeredState } from './internal/base.js';
 import type { LayerCache } from './internal/cache.js';
@@ -44,10 +44,10 @@ export class AttentionDistanceAccumulator extends LayeredAccumulator<AttentionDi
     super('AttentionDistance', options);
   }
 
-  /** Restores an accumulator from {@link toJSON} output; `runtime` re-attaches `onWarning`. */
-  static fromJSON(json: AccumulatorJSON<unknown, unknown>, runtime: AccumulatorCheckOptions = {}): AttentionDistanceAccumulator {
+  /** Restores an accumulator from {@link toJSON} output; `options.onWarning` re-attaches the warning sink (`backend` is not used). */
+  static fromJSON(json: AccumulatorJSON<unknown, unknown>, options: AccumulatorRestoreOptions = {}): AttentionDistanceAccumulator {
     const o = (json?.options ?? {}) as AttentionDistanceAccumulatorOptions;
-    return new AttentionDistanceAccumulator({ ...o, ...runtime }).restore(json as AccumulatorJSON<unknown, LayeredState>);
+    return new AttentionDistanceAccumulator({ ...o, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }).restore(json as AccumulatorJSON<unknown, LayeredState>);
   }
 
   protected sizes(s: LayerShape): Record<string, number> {

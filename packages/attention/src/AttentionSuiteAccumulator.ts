@@ -1,4 +1,4 @@
-import { VitValueError, type Accumulator, type AccumulatorJSON, type Data, type Tensor } from '@vit/io';
+import { VitValueError, type Accumulator, type AccumulatorJSON, type AccumulatorRestoreOptions, type Data, type Tensor } from '@vit/io';
 import { AAAMAccumulator, type AAAMAccumulatorOptions, type AAAMResult } from './AAAMAccumulator.js';
 import { AttentionDistanceAccumulator, type AttentionDistanceAccumulatorOptions, type AttentionDistanceResult } from './AttentionDistanceAccumulator.js';
 import { AverageCLSAccumulator, type AverageCLSAccumulatorOptions, type AverageCLSResult } from './AverageCLSAccumulator.js';
@@ -91,16 +91,16 @@ export class AttentionSuiteAccumulator implements Accumulator<AttentionSuiteBatc
     return first.seen;
   }
 
-  /** Restores a suite from {@link toJSON} output; `runtime` re-attaches `onWarning`. */
-  static fromJSON(json: AccumulatorJSON<unknown, unknown>, runtime: AccumulatorCheckOptions = {}): AttentionSuiteAccumulator {
+  /** Restores a suite from {@link toJSON} output; `options.onWarning` re-attaches the warning sink (`backend` is not used). */
+  static fromJSON(json: AccumulatorJSON<unknown, unknown>, options: AccumulatorRestoreOptions = {}): AttentionSuiteAccumulator {
     if (!json || json.kind !== 'AttentionSuite') throw new VitValueError(`\`json\` of AttentionSuiteAccumulator.fromJSON must have kind 'AttentionSuite'. Got ${JSON.stringify(json?.kind)}.`);
     if (json.version !== 1) throw new VitValueError(`\`json\` of AttentionSuiteAccumulator.fromJSON has state version ${json.version}; this version reads 1.`);
-    const suite = new AttentionSuiteAccumulator({ ...(json.options as AttentionSuiteOptions), ...runtime });
+    const suite = new AttentionSuiteAccumulator({ ...(json.options as AttentionSuiteOptions), ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
     const st = json.state as Record<string, AccumulatorJSON<unknown, unknown> | null>;
-    suite.m.saliency = suite.m.saliency && st.saliency ? SaliencyIoUAccumulator.fromJSON(st.saliency, runtime) : suite.m.saliency;
-    suite.m.cls = suite.m.cls && st.cls ? AverageCLSAccumulator.fromJSON(st.cls, runtime) : suite.m.cls;
-    suite.m.aaam = suite.m.aaam && st.aaam ? AAAMAccumulator.fromJSON(st.aaam, runtime) : suite.m.aaam;
-    suite.m.distance = suite.m.distance && st.distance ? AttentionDistanceAccumulator.fromJSON(st.distance, runtime) : suite.m.distance;
+    suite.m.saliency = suite.m.saliency && st.saliency ? SaliencyIoUAccumulator.fromJSON(st.saliency, options) : suite.m.saliency;
+    suite.m.cls = suite.m.cls && st.cls ? AverageCLSAccumulator.fromJSON(st.cls, options) : suite.m.cls;
+    suite.m.aaam = suite.m.aaam && st.aaam ? AAAMAccumulator.fromJSON(st.aaam, options) : suite.m.aaam;
+    suite.m.distance = suite.m.distance && st.distance ? AttentionDistanceAccumulator.fromJSON(st.distance, options) : suite.m.distance;
     return suite;
   }
 

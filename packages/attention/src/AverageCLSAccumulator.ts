@@ -1,4 +1,4 @@
-import { tensor, type AccumulatorJSON, type Tensor } from '@vit/io';
+import { tensor, type AccumulatorJSON, type AccumulatorRestoreOptions, type Tensor } from '@vit/io';
 import type { AttentionGrid } from './grid.js';
 import { LayeredAccumulator, type AccumulatorCheckOptions, type AttentionInput, type LayerShape, type LayeredState } from './internal/base.js';
 import { clsKernel, type ClsSource } from './internal/kernels.js';
@@ -46,10 +46,10 @@ export class AverageCLSAccumulator extends LayeredAccumulator<AverageCLSAccumula
     this.source = checkClsSource(options.source ?? 'cls', 'AverageCLSAccumulator');
   }
 
-  /** Restores an accumulator from {@link toJSON} output; `runtime` re-attaches `onWarning`. */
-  static fromJSON(json: AccumulatorJSON<unknown, unknown>, runtime: AccumulatorCheckOptions = {}): AverageCLSAccumulator {
+  /** Restores an accumulator from {@link toJSON} output; `options.onWarning` re-attaches the warning sink (`backend` is not used). */
+  static fromJSON(json: AccumulatorJSON<unknown, unknown>, options: AccumulatorRestoreOptions = {}): AverageCLSAccumulator {
     const o = (json?.options ?? {}) as AverageCLSAccumulatorOptions;
-    return new AverageCLSAccumulator({ ...o, ...runtime }).restore(json as AccumulatorJSON<unknown, LayeredState>);
+    return new AverageCLSAccumulator({ ...o, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }).restore(json as AccumulatorJSON<unknown, LayeredState>);
   }
 
   protected sizes(s: LayerShape): Record<string, number> {

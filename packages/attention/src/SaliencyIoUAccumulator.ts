@@ -1,4 +1,4 @@
-import { tensor, type AccumulatorJSON, type Data, type Tensor } from '@vit/io';
+import { tensor, type AccumulatorJSON, type AccumulatorRestoreOptions, type Data, type Tensor } from '@vit/io';
 import type { AttentionGrid } from './grid.js';
 import { LayeredAccumulator, type AccumulatorCheckOptions, type AttentionInput, type LayerShape, type LayeredState } from './internal/base.js';
 import type { LayerCache } from './internal/cache.js';
@@ -78,10 +78,10 @@ export class SaliencyIoUAccumulator extends LayeredAccumulator<SaliencyIoUAccumu
     this.mass = checkMass(options.mass ?? 0.6, 'SaliencyIoUAccumulator');
   }
 
-  /** Restores an accumulator from {@link toJSON} output; `runtime` re-attaches `onWarning`. */
-  static fromJSON(json: AccumulatorJSON<unknown, unknown>, runtime: AccumulatorCheckOptions = {}): SaliencyIoUAccumulator {
+  /** Restores an accumulator from {@link toJSON} output; `options.onWarning` re-attaches the warning sink (`backend` is not used). */
+  static fromJSON(json: AccumulatorJSON<unknown, unknown>, options: AccumulatorRestoreOptions = {}): SaliencyIoUAccumulator {
     const o = (json?.options ?? {}) as SaliencyIoUAccumulatorOptions;
-    return new SaliencyIoUAccumulator({ ...o, ...runtime }).restore(json as AccumulatorJSON<unknown, LayeredState>);
+    return new SaliencyIoUAccumulator({ ...o, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }).restore(json as AccumulatorJSON<unknown, LayeredState>);
   }
 
   /** Adds one batch; see the class description. */

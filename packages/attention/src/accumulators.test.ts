@@ -52,28 +52,28 @@ const nums = (...ts: (Tensor<Float32Array | Int32Array> | null | number[])[]) =>
 
 describeAccumulator('AverageCLSAccumulator', {
   make: () => new AverageCLSAccumulator({ source: 'spatialPure' }),
-  fromJSON: (j) => AverageCLSAccumulator.fromJSON(j as never),
+  fromJSON: (j, o) => AverageCLSAccumulator.fromJSON(j as never, o),
   batches,
   badBatch,
   numbers: (r) => nums(r.maps, r.prefixMass, r.rows),
 });
 describeAccumulator('AAAMAccumulator', {
   make: () => new AAAMAccumulator({ coverage: true }),
-  fromJSON: (j) => AAAMAccumulator.fromJSON(j as never),
+  fromJSON: (j, o) => AAAMAccumulator.fromJSON(j as never, o),
   batches,
   badBatch,
   numbers: (r) => nums(r.aaam, r.nonNull, r.nullRows),
 });
 describeAccumulator('AttentionDistanceAccumulator', {
   make: () => new AttentionDistanceAccumulator(),
-  fromJSON: (j) => AttentionDistanceAccumulator.fromJSON(j as never),
+  fromJSON: (j, o) => AttentionDistanceAccumulator.fromJSON(j as never, o),
   batches,
   badBatch,
   numbers: (r) => nums(r.perHead, r.perLayer, r.nullRows),
 });
 describeAccumulator('SaliencyIoUAccumulator', {
   make: () => new SaliencyIoUAccumulator({ source: 'spatial' }),
-  fromJSON: (j) => SaliencyIoUAccumulator.fromJSON(j as never),
+  fromJSON: (j, o) => SaliencyIoUAccumulator.fromJSON(j as never, o),
   batches: sBatches,
   badBatch: () => ({ ...badBatch(), masks: tensor(new Uint8Array(24), [2, 4, 3]) }),
   numbers: (r) => [...nums(r.perHead, r.fixedHead, r.fixed, r.oracle, r.merged), r.skipped, r.images],
@@ -219,7 +219,7 @@ describe('attention accumulators: input forms and bad input', () => {
 
 describeAccumulator('AttentionSuiteAccumulator', {
   make: () => new AttentionSuiteAccumulator({ cls: { source: 'spatial' }, aaam: { coverage: true }, saliency: { source: 'spatial' } }),
-  fromJSON: (j) => AttentionSuiteAccumulator.fromJSON(j as never),
+  fromJSON: (j, o) => AttentionSuiteAccumulator.fromJSON(j as never, o),
   batches: sBatches,
   badBatch: () => ({ ...badBatch(), masks: tensor(new Uint8Array(24), [2, 4, 3]) }),
   numbers: (r) => [

@@ -1,5 +1,5 @@
 import { VitValueError, resolveBackend, tensor } from '@vit/io';
-import type { NumericBackend } from '@vit/io';
+import type { Data, NumericBackend, Tensor } from '@vit/io';
 import { centreColumns, dotAll, shiftedTransposed, sumSquares } from './internal/centre.js';
 import { dense2D } from './internal/dense.js';
 import { checkOnUndefined, checkSameRows, undefinedCka } from './internal/validate.js';
@@ -44,7 +44,7 @@ export interface CkaOptions {
  * @example
  * const s = await cka(featsA, featsB);
  */
-export async function cka(X: unknown, Y: unknown, options: CkaOptions = {}): Promise<number> {
+export async function cka(X: Tensor<Data>, Y: Tensor<Data>, options: CkaOptions = {}): Promise<number> {
   const fn = 'cka';
   const backend = await resolveBackend(options.backend);
   const onUndefined = checkOnUndefined(options.onUndefined, fn);

@@ -101,7 +101,7 @@ describe('kmeans', () => {
     const X = mat([[1, 2], [3, 4]]);
     await expect(kmeans(X, { k: 3 })).rejects.toThrow(/at most the number of rows n = 2. Got k = 3/);
     await expect(kmeans(X, { k: 0 })).rejects.toThrow(/positive integer/);
-    await expect(kmeans(X, {} as never)).rejects.toThrow(/`k` of kmeans is required/);
+    await expect(kmeans(X)).rejects.toThrow(/at most the number of rows n = 2. Got k = 8/); // k defaults to 8
     await expect(kmeans(tensor(Float32Array.from([1, 2, NaN, 4]), [2, 2]), { k: 1 })).rejects.toThrow(/NaN in row 1/);
     await expect(kmeans(X, { k: 2, init: mat([[1, 2, 3], [4, 5, 6]]) })).rejects.toThrow(/\[k,d\] = \[2,2\]/);
   });

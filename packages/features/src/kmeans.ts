@@ -1,12 +1,12 @@
 import { VitValueError, resolveBackend, tensor } from '@vit/io';
-import type { Matrix, NumericBackend } from '@vit/io';
+import type { Data, Matrix, NumericBackend, Tensor } from '@vit/io';
 import { dense2D } from './internal/dense.js';
 import { Prng } from '@vit/io';
 import { checkInt } from './internal/validate.js';
 
 export interface KMeansOptions {
-  /** Number of clusters, `1 ≤ k ≤ n`. Required. */
-  k: number;
+  /** Number of clusters, `1 ≤ k ≤ n`. @default 8 (as scikit-learn's `KMeans`) */
+  k?: number;
   /** Independent k-means++ restarts; the lowest inertia wins (the first on ties). @default 10 */
   nInit?: number;
   /** Lloyd iterations per restart. @default 300 */
@@ -51,6 +51,7 @@ export interface KMeansResult {
  * centroid update is a float64 loop over the typed arrays.
  *
  * @param X `[n,d]` float32 features (rows = samples).
+ * @param options `k` (8), restarts, iterations, tolerance, seed, start centres, backend.
  * @returns labels, centroids `[k,d]`, inertia, iterations.
  * @throws VitValueError when `X` is not `[n,d]`, holds NaN/Inf (naming the row), `k` is not
  * an integer in `[1, n]`, or `init` is not `[k,d]`.
@@ -58,13 +59,12 @@ export interface KMeansResult {
  * const { labels } = await kmeans(feats, { k: 50, seed: 0 });
  * const p = purity(truth, labels);
  */
-export async function kmeans(X: unknown, options: KMeansOptions): Promise<KMeansResult> {
+export async function kmeans(X: Tensor<Data>, options: KMeansOptions = {}): Promise<KMeansResult> {
   const fn = 'kmeans';
   const x = dense2D(X, 'X', fn);
   const { rows: n, cols: dim } = x;
   if (n === 0) throw new VitValueError('`X` of kmeans must have at least one row. Got 0.');
-  if (!options || options.k === undefined) throw new VitValueError('`k` of kmeans is required (options.k).');
-  const k = options.k;
+  const k = options.k ?? 8;
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw new VitValueError(`\`k\` of kmeans must be a positive integer. Got ${k}.`);
   if (k > n) throw new VitValueError(`\`k\` of kmeans must be at most the number of rows n = ${n}. Got k = ${k}.`, { code: 'VIT_K_TOO_LARGE' });
   const nInit = options.init ? 1 : checkInt(options.nInit ?? 10, 'nInit', fn, 1);

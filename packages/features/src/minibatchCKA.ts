@@ -1,5 +1,5 @@
 import { VitValueError, resolveBackend, tensor } from '@vit/io';
-import type { NumericBackend } from '@vit/io';
+import type { Data, NumericBackend, Tensor } from '@vit/io';
 import { dense2D } from './internal/dense.js';
 import { addMinibatch, ckaFromSums, emptySums, prepareKernel } from './internal/hsic.js';
 import { checkInt, checkOnUndefined, checkSameRows, undefinedCka } from './internal/validate.js';
@@ -47,7 +47,7 @@ export interface MinibatchCkaOptions {
  * @example
  * const s = await minibatchCKA(X, Y, { batchSize: 8 });
  */
-export async function minibatchCKA(X: unknown, Y: unknown, options: MinibatchCkaOptions = {}): Promise<number> {
+export async function minibatchCKA(X: Tensor<Data>, Y: Tensor<Data>, options: MinibatchCkaOptions = {}): Promise<number> {
   const fn = 'minibatchCKA';
   const backend = await resolveBackend(options.backend);
   const reference = options.reference ?? false;

@@ -15,7 +15,7 @@ export { resolveBackend } from './resolveBackend.js';
 export { setDefaultBackend } from './setDefaultBackend.js';
 export { Prng } from './prng.js';
 export type { Matrix, MatmulOptions, NearestResult, NumericBackend, TopKOptions, TopKResult } from './backend.js';
-export type { Accumulator, AccumulatorJSON } from './accumulator.js';
+export type { Accumulator, AccumulatorJSON, AccumulatorRestoreOptions } from './accumulator.js';
 
 // Tensor helpers
 export { typedArrayFor, isDType, DTYPES } from './dtype.js';

@@ -1,5 +1,5 @@
 import { VitValueError, tensor } from '@vit/io';
-import type { AccumulatorJSON, LayerSelection, NumericBackend, Tensor, TypedArray } from '@vit/io';
+import type { AccumulatorJSON, AccumulatorRestoreOptions, LayerSelection, NumericBackend, Tensor, TypedArray } from '@vit/io';
 import { backendOf } from './internal/backend.js';
 import { checkAlphas, checkKeypoints, checkPck, pckCounts } from './internal/keypoints.js';
 import { checkEnvelope } from './internal/json.js';
@@ -215,7 +215,7 @@ export class KeypointAccumulator {
    * @param options `backend` for later updates. @default the default backend
    * @throws VitValueError when `json` is not a KeypointAccumulator state of this version.
    */
-  static fromJSON(json: unknown, options: { backend?: NumericBackend } = {}): KeypointAccumulator {
+  static fromJSON(json: unknown, options: AccumulatorRestoreOptions = {}): KeypointAccumulator {
     const j = checkEnvelope(json, KIND, VERSION, `${KIND}.fromJSON`);
     const o = j.options as unknown as Stored;
     const acc = new KeypointAccumulator({ alphas: o.alphas, layers: o.layers, backend: options.backend });

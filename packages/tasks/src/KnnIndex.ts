@@ -1,5 +1,5 @@
 import { VitValueError, tensor } from '@vit/io';
-import type { AccumulatorJSON, LayerSelection, Matrix, NumericBackend, Tensor, TypedArray } from '@vit/io';
+import type { AccumulatorJSON, AccumulatorRestoreOptions, LayerSelection, Matrix, NumericBackend, Tensor, TypedArray } from '@vit/io';
 import { backendOf } from './internal/backend.js';
 import { readFeatures, rowTokens } from './internal/input.js';
 import type { FeatureInput, RowTokens } from './internal/input.js';
@@ -330,7 +330,7 @@ export class KnnIndex {
    * @param options `backend`: where later updates run (not serialised). @default the default backend
    * @throws VitValueError when `json` is not a KnnIndex state of this version.
    */
-  static fromJSON(json: unknown, options: { backend?: NumericBackend } = {}): KnnIndex {
+  static fromJSON(json: unknown, options: AccumulatorRestoreOptions = {}): KnnIndex {
     const fn = `${KIND}.fromJSON`;
     const j = checkEnvelope(json, KIND, VERSION, fn);
     const o = j.options as unknown as Stored;

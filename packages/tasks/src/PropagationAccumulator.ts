@@ -1,5 +1,5 @@
 import { VitValueError, assertTensor, tensor } from '@vit/io';
-import type { AccumulatorJSON, LayerSelection, NumericBackend, Tensor, TypedArray } from '@vit/io';
+import type { AccumulatorJSON, AccumulatorRestoreOptions, LayerSelection, NumericBackend, Tensor, TypedArray } from '@vit/io';
 import { DavisScorer } from './internal/davisScorer.js';
 import { checkEnvelope } from './internal/json.js';
 import { layersJSON, selectLayers } from './internal/layers.js';
@@ -250,7 +250,7 @@ export class PropagationAccumulator {
    * @param options `backend` for later updates. @default the default backend
    * @throws VitValueError when `json` is not a PropagationAccumulator state of this version.
    */
-  static fromJSON(json: unknown, options: { backend?: NumericBackend } = {}): PropagationAccumulator {
+  static fromJSON(json: unknown, options: AccumulatorRestoreOptions = {}): PropagationAccumulator {
     const j = checkEnvelope(json, KIND, VERSION, `${KIND}.fromJSON`);
     const o = j.options as unknown as PropagationAccumulator['options'];
     const acc = new PropagationAccumulator({ ...o, neighborhood: o.neighborhood ?? Infinity, backend: options.backend });

@@ -1,5 +1,5 @@
 import { VitValueError, tensor } from '@vit/io';
-import type { AccumulatorJSON, LayerSelection, Matrix, NumericBackend, Tensor, TypedArray } from '@vit/io';
+import type { AccumulatorJSON, AccumulatorRestoreOptions, LayerSelection, Matrix, NumericBackend, Tensor, TypedArray } from '@vit/io';
 import { backendOf } from './internal/backend.js';
 import { validateGnd } from './internal/gnd.js';
 import { readFeatures, rowTokens } from './internal/input.js';
@@ -285,7 +285,7 @@ export class RetrievalAccumulator {
    * @param options `backend` for later updates. @default the default backend
    * @throws VitValueError when `json` is not a RetrievalAccumulator state of this version.
    */
-  static fromJSON(json: unknown, options: { backend?: NumericBackend } = {}): RetrievalAccumulator {
+  static fromJSON(json: unknown, options: AccumulatorRestoreOptions = {}): RetrievalAccumulator {
     const fn = `${KIND}.fromJSON`;
     const j = checkEnvelope(json, KIND, VERSION, fn);
     const o = j.options as unknown as Stored;

@@ -219,7 +219,7 @@ describe('KnnIndex', () => {
   const batches = [batchOf(5), batchOf(6), batchOf(3), batchOf(9)];
   describeAccumulator('KnnIndex', {
     make,
-    fromJSON: (json) => KnnIndex.fromJSON(json),
+    fromJSON: (json, o) => KnnIndex.fromJSON(json, o),
     batches: () => batches,
     badBatch: () => batchOf(3, d + 1),
     numbers: (o) => [...o.top1.data, ...o.top5.data, ...o.predictions.data, ...o.top5Predictions.data],

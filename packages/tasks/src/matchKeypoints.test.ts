@@ -196,7 +196,7 @@ describe('keypointsPerLayer and KeypointAccumulator', () => {
   const batches = [[pairOf('a'), pairOf('b')], [pairOf('a')], [pairOf('c'), pairOf('b')]];
   describeAccumulator('KeypointAccumulator', {
     make: () => new KeypointAccumulator({ alphas: [0.1, 0.2] }),
-    fromJSON: (json) => KeypointAccumulator.fromJSON(json),
+    fromJSON: (json, o) => KeypointAccumulator.fromJSON(json, o),
     batches: () => batches,
     badBatch: () => [pairOf('a', 3)],
     numbers: (o) => [...o.perCategory.data, ...o.mean.data, ...o.keypoints],

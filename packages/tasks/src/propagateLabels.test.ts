@@ -254,7 +254,7 @@ describe('propagationPerLayer and PropagationAccumulator', () => {
   });
   describeAccumulator('PropagationAccumulator', {
     make: () => new PropagationAccumulator({ contextFrames: 2, neighborhood: 4 }),
-    fromJSON: (json) => PropagationAccumulator.fromJSON(json),
+    fromJSON: (json, o) => PropagationAccumulator.fromJSON(json, o),
     batches: () => videos,
     badBatch: () => ({ ...videos[0], id: 'other', frames: videos[0].frames.map((f) => [f[0]]) }),
     numbers: (o) => [...o.J.data, ...o.F.data, ...o.perVideo.JF.data],

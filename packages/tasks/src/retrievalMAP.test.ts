@@ -220,7 +220,7 @@ describe('retrievalPerLayer and RetrievalAccumulator', () => {
   const batches = [batchOf(3), batchOf(2), batchOf(4), batchOf(1)];
   describeAccumulator('RetrievalAccumulator', {
     make: () => new RetrievalAccumulator(queries, gnd, { k: [1, 5] }),
-    fromJSON: (json) => RetrievalAccumulator.fromJSON(json),
+    fromJSON: (json, o) => RetrievalAccumulator.fromJSON(json, o),
     batches: () => batches,
     badBatch: () => batchOf(2, d + 2),
     numbers: (o) => [...o.easy.mAP.data, ...o.medium.mAP.data, ...o.hard.mAP.data, ...o.medium.mP.data, ...o.hard.aps.data].map((x) => (Number.isNaN(x) ? -1 : x)),

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { AccumulatorJSON } from '@vit/io';
+import type { AccumulatorJSON, AccumulatorRestoreOptions } from '@vit/io';
 
 /**
- * What the contract needs of an accumulator: the `Accumulator` of `@vit/io`, where `update`
- * may also return a promise of `this` (accumulators whose arithmetic runs on an async
- * numeric backend, e.g. `KnnIndex` of `@vit/tasks`).
+ * What the contract needs of an accumulator: the `Accumulator` of `@vit/io`, where `result()`
+ * may return a promise (arithmetic on an async numeric backend at the end) and `update` may
+ * return a promise of `this` (arithmetic on an async backend per batch, e.g. `KnnIndex` of
+ * `@vit/tasks`, which keeps memory bounded by reducing every batch as it comes).
  */
 export interface AccumulatorUnderTest<In, Out> {
   update(input: In): unknown;
   merge(other: never): unknown;
-  result(): Out;
+  result(): Out | Promise<Out>;
   reset(): unknown;
   toJSON(): AccumulatorJSON<unknown, unknown>;
   readonly seen: number;
@@ -18,8 +19,11 @@ export interface AccumulatorUnderTest<In, Out> {
 export interface AccumulatorContract<In, Out> {
   /** A fresh accumulator with fixed options. */
   make: () => AccumulatorUnderTest<In, Out>;
-  /** Restore from `toJSON()` output (the class's static `fromJSON`). */
-  fromJSON: (json: unknown) => AccumulatorUnderTest<In, Out>;
+  /**
+   * Restore from `toJSON()` output: the class's static `fromJSON(json, options?)`. The suite
+   * calls it with and without the second argument (`{}`), which every accumulator accepts.
+   */
+  fromJSON: (json: unknown, options?: AccumulatorRestoreOptions) => AccumulatorUnderTest<In, Out>;
   /** At least two batches with the same trailing shape; merged halves must equal one pass. */
   batches: () => In[];
   /** A batch whose shape differs from `batches()` so that `update` must throw. */
@@ -30,19 +34,35 @@ export interface AccumulatorContract<In, Out> {
   tolerance?: number;
 }
 
+/** Resolves when `f` throws or rejects; fails the test otherwise. */
+async function throwsOrRejects(f: () => unknown): Promise<void> {
+  let threw = false;
+  try {
+    await f();
+  } catch {
+    threw = true;
+  }
+  expect(threw, 'expected a throw or a rejection').toBe(true);
+}
+
 /**
- * The contract every accumulator keeps (STYLE.md, from scikit-learn): `update` returns
- * `this` (or a promise of it); `merge` of two shards equals one pass over both; `result()` is
- * repeatable; `toJSON` round-trips through JSON text; a shape change throws (or rejects);
- * `result()` before any update throws.
+ * The contract every accumulator keeps (CONTRIBUTING "Accumulators", from scikit-learn):
+ * `update` and `merge` return `this` (`update` may return a promise of it);
+ * `merge` of two shards equals one pass over both;
+ * `result()` is pure and repeatable (it may be asynchronous); `toJSON()` is
+ * `{ kind, version, options, state, seen }` and round-trips through JSON text via
+ * `fromJSON(json, options?)`; a shape change throws (or rejects); `result()` before any update
+ * throws (or rejects); `reset()` clears the state.
  */
 export function describeAccumulator<In, Out>(name: string, c: AccumulatorContract<In, Out>): void {
   const tol = c.tolerance ?? 1e-5;
+  const result = async (acc: AccumulatorUnderTest<In, Out>) => c.numbers(await acc.result());
   const update = async (acc: AccumulatorUnderTest<In, Out>, x: In) => acc.update(x);
   describe(`${name} (accumulator contract)`, () => {
     it('update returns this', async () => {
       const acc = c.make();
-      expect(await update(acc, c.batches()[0])).toBe(acc);
+      const r = acc.update(c.batches()[0]);
+      expect(r instanceof Promise ? await r : r).toBe(acc);
     });
 
     it('merge of shards equals one pass over all batches', async () => {
@@ -52,47 +72,57 @@ export function describeAccumulator<In, Out>(name: string, c: AccumulatorContrac
       const a = c.make();
       const b = c.make();
       for (let i = 0; i < bs.length; i++) await update(i % 2 === 0 ? a : b, bs[i]);
-      expect(await a.merge(b as never)).toBe(a);
+      expect(a.merge(b as never)).toBe(a);
       expect(a.seen).toBe(one.seen);
-      expect(c.numbers(a.result())).toBeDeepCloseTo(c.numbers(one.result()), tol);
+      expect(await result(a)).toBeDeepCloseTo(await result(one), tol);
     });
 
     it('result() is pure and repeatable', async () => {
       const acc = c.make();
       for (const b of c.batches()) await update(acc, b);
-      const first = c.numbers(acc.result());
-      expect(c.numbers(acc.result())).toBeDeepCloseTo(first, 0);
+      const first = await result(acc);
+      expect(await result(acc)).toBeDeepCloseTo(first, 0);
     });
 
-    it('toJSON round-trips through JSON text and can keep accumulating', async () => {
+    it('toJSON is { kind, version, options, state, seen } and round-trips through JSON text via fromJSON(json, options?)', async () => {
       const bs = c.batches();
       const acc = c.make();
       await update(acc, bs[0]);
-      const restored = c.fromJSON(JSON.parse(JSON.stringify(acc.toJSON())));
+      const json = acc.toJSON();
+      expect(Object.keys(json).sort()).toEqual(['kind', 'options', 'seen', 'state', 'version']);
+      expect(typeof json.kind).toBe('string');
+      expect(Number.isInteger(json.version)).toBe(true);
+      const text = JSON.stringify(json);
+      const restored = c.fromJSON(JSON.parse(text));
+      const restored2 = c.fromJSON(JSON.parse(text), {});
       expect(restored.seen).toBe(acc.seen);
+      expect(JSON.stringify(restored.toJSON())).toBe(text);
       for (const b of bs.slice(1)) {
         await update(acc, b);
         await update(restored, b);
+        await update(restored2, b);
       }
-      expect(c.numbers(restored.result())).toBeDeepCloseTo(c.numbers(acc.result()), tol);
+      const want = await result(acc);
+      expect(await result(restored)).toBeDeepCloseTo(want, tol);
+      expect(await result(restored2)).toBeDeepCloseTo(want, tol);
     });
 
     it('a shape change between updates throws', async () => {
       const acc = c.make();
       await update(acc, c.batches()[0]);
-      await expect(update(acc, c.badBatch())).rejects.toThrow();
+      await throwsOrRejects(() => acc.update(c.badBatch()));
     });
 
-    it('result() before any update throws', () => {
-      expect(() => c.make().result()).toThrow();
+    it('result() before any update throws', async () => {
+      await throwsOrRejects(() => c.make().result());
     });
 
     it('reset() clears the state', async () => {
       const acc = c.make();
       await update(acc, c.batches()[0]);
-      expect(await acc.reset()).toBe(acc);
+      expect(acc.reset()).toBe(acc);
       expect(acc.seen).toBe(0);
-      expect(() => acc.result()).toThrow();
+      await throwsOrRejects(() => acc.result());
     });
   });
 }
