@@ -5,9 +5,10 @@
 //   3. @vit/runtime ViTSession with all 12 attention + 12 block taps delivered to a consumer
 //      (2. plus the inference worker, the transfer of the outputs and their canonical views)
 //   4. PyTorch eager (Debian torch) with forward hooks collecting the same tensors, at its best
-//      setting: OpenBLAS (Debian's torch calls whatever libblas.so.3 the alternatives system points
-//      at; with only libblas3 installed that is the netlib reference BLAS, ~5× slower — the cause of
-//      the 1.03 images/s once measured), 2 OpenMP threads, OMP_WAIT_POLICY=PASSIVE. See README.md.
+//      setting: Linear/Conv converted to oneDNN (torch.utils.mkldnn.to_mkldnn), OpenBLAS for the
+//      rest (Debian's torch calls whatever libblas.so.3 the alternatives system points at; with only
+//      libblas3 installed that is the netlib reference BLAS, ~10× slower), 2 OpenMP threads,
+//      OMP_WAIT_POLICY=PASSIVE. See README.md.
 // Imports the BUILT packages: `npm run bench:extract` builds them first.
 // Timings interleave the three (plain, tapped, torch per round) and report medians: this machine is shared.
 import { execFileSync, spawn } from 'node:child_process';
@@ -139,7 +140,7 @@ const rows = [
 for (const [name, ts] of rows) {
   console.log(`${name}  ${ips(ts, 'wall').toFixed(2)} images/s   (${ips(ts, 'cpu').toFixed(2)} images per CPU-second)`);
 }
-console.log(`PyTorch peer: ${torchInfo.threads} threads, OMP_WAIT_POLICY=${torchInfo.omp}, BLAS ${torchInfo.blas}, torch ${torchInfo.torch}`);
+console.log(`PyTorch peer: ${torchInfo.threads} threads, OMP_WAIT_POLICY=${torchInfo.omp}, Linear/Conv on oneDNN: ${torchInfo.mkldnn}, BLAS ${torchInfo.blas}, torch ${torchInfo.torch}`);
 const plainIps = ips(tPlain, 'wall');
 const bareIps = ips(tBare, 'wall');
 const tapIps = ips(tTapped, 'wall');
