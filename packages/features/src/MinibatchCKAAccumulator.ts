@@ -287,15 +287,15 @@ export class MinibatchCKA implements Accumulator<MinibatchCKAInput, Tensor> {
 
   /**
    * Restore from {@link toJSON} output.
-   * @param extra a backend for `updateAsync` (backends are not serialised).
+   * @param options `backend` for `updateAsync` (backends are not serialised).
    * @throws VitValueError on another kind or an unknown version.
    */
-  static fromJSON(json: unknown, extra: AccumulatorRestoreOptions = {}): MinibatchCKA {
+  static fromJSON(json: unknown, options: AccumulatorRestoreOptions = {}): MinibatchCKA {
     const j = json as AccumulatorJSON<StoredOptions, State | null>;
     if (!j || j.kind !== 'MinibatchCKA' || j.version !== 1) {
       throw new VitValueError(`\`json\` of MinibatchCKA.fromJSON must be a MinibatchCKA state of version 1. Got kind ${JSON.stringify(j?.kind)}, version ${JSON.stringify(j?.version)}.`);
     }
-    const acc = new MinibatchCKA({ ...j.options, backend: extra.backend });
+    const acc = new MinibatchCKA({ ...j.options, backend: options.backend });
     if (j.state) {
       const s = j.state;
       acc.st = { shapesA: s.shapesA, shapesB: s.shapesB, same: s.same, dropped: s.dropped };

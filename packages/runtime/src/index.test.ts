@@ -34,5 +34,6 @@ it('exports exactly the public API', async () => {
     'valueInfo',
     'vitParameterCount',
     'vitPresets',
+    'writeViT',
   ]);
 });

@@ -40,6 +40,8 @@ export type { Device } from './session/ortSession.js';
 export type { Capture, CaptureGrid, CaptureMeta, CaptureStream, SkippedImage, StreamInput } from './session/types.js';
 export { buildViT } from './builder/buildViT.js';
 export type { BuildViTOptions } from './builder/buildViT.js';
+export { writeViT } from './builder/writeViT.js';
+export type { WriteViTOptions, WrittenViT } from './builder/writeViT.js';
 export { inferViTConfig } from './builder/inferViTConfig.js';
 export type { InferViTConfigOptions } from './builder/inferViTConfig.js';
 export { randomViTWeights } from './builder/randomViTWeights.js';

@@ -57,6 +57,12 @@ export interface ViTSessionOptions {
    * @default min(4, max(1, availableParallelism() − 1))
    */
   decodeWorkers?: number;
+  /**
+   * Folder holding the model's external-data files (`model.onnx.data` beside `model.onnx`); needed only
+   * when the model is given as bytes. The weights are read by onnxruntime in the worker, from there.
+   * @default the model file's folder
+   */
+  externalDataDir?: string;
 }
 
 /** Options of {@link ViTSession.stream}. */
@@ -137,7 +143,7 @@ export class ViTSession {
     if (options.batchSize !== undefined) positiveInt(options.batchSize, 'batchSize', fn);
 
     if (typeof model !== 'string' && !(model instanceof Uint8Array)) await readModel(model, fn); // throws naming ViTSession.create
-    const inst = await instrumentModel(model, { taps: options.taps, layers: options.layers, imageSize: options.imageSize });
+    const inst = await instrumentModel(model, { taps: options.taps, layers: options.layers, imageSize: options.imageSize, externalDataDir: options.externalDataDir });
     const staticBatch = inst.info.input.batch;
     const batchSize = options.batchSize ?? staticBatch ?? 8;
     if (staticBatch !== null && batchSize > staticBatch) {
@@ -151,7 +157,7 @@ export class ViTSession {
     const own = inst.bytes === model ? model.slice() : inst.bytes;
     const sent = own.byteOffset === 0 && own.byteLength === own.buffer.byteLength ? own : own.slice();
     const reply = await client.request(
-      { type: 'init', bytes: sent, inputName: inst.info.input.name, options: { intraOpThreads: threads, device } },
+      { type: 'init', bytes: sent, inputName: inst.info.input.name, options: { intraOpThreads: threads, device, externalDataDir: inst.externalDataDir } },
       [sent.buffer as ArrayBuffer],
     );
     if (reply.type === 'error') {

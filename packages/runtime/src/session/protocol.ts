@@ -3,7 +3,7 @@ import type { RawTensor } from '../instrument/canonicalTaps.js';
 
 /** Messages main → inference worker. */
 export type InferenceRequest =
-  | { type: 'init'; id: number; bytes: Uint8Array; inputName: string; options: { intraOpThreads: number; device: 'cpu' | 'cuda' } }
+  | { type: 'init'; id: number; bytes: Uint8Array; inputName: string; options: { intraOpThreads: number; device: 'cpu' | 'cuda'; externalDataDir?: string } }
   | { type: 'run'; id: number; data: Float32Array; dims: number[] }
   | { type: 'close'; id: number };
 
