@@ -94,7 +94,7 @@ async function main() {
           purity: cm.purity,
           nmi: cm.nmi,
           ari: cm.ari,
-          knnTop1: knn[l].results[0].top1,
+          knnTop1: knn.top1.data[l], // [L, 1]: one k
         });
       }
       const best = perLayer.reduce((a, b) => (b.knnTop1 > a.knnTop1 ? b : a));

@@ -224,7 +224,7 @@ async function main() {
           purity: cm.purity,
           nmi: cm.nmi,
           ari: cm.ari,
-          knnTop1: knn[l].results[0].top1,
+          knnTop1: knn.top1.data[l], // [L, 1]: one k
         });
       }
       console.log('layer  distance  saliencyIoU(oracle)  purity   NMI     ARI     kNN top-1');

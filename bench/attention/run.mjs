@@ -96,9 +96,10 @@ function suite() {
 suite(); // warm-up
 console.log(`  ${'whole suite (AttentionSuiteAccumulator + offsets + taxonomy)'.padEnd(48)} ${time(suite).toFixed(1).padStart(8)} ms`);
 
-// The ONNX forward pass of ViT-B/16 at batch 8, same process. The machine is shared, so suite
-// and forward are timed in alternation (same load for both) and the ratio is the median of the
-// per-round ratios.
+// The ONNX forward pass of ViT-B/16 at batch 8, same process, onnxruntime's default threads (the
+// suite is single-threaded TypeScript). The machine is shared, so suite and forward are timed in
+// alternation, the same number of rounds after one warm-up each, and the ratio is the median of
+// the per-round ratios.
 let ratio = NaN;
 try {
   const runtime = await import('@vit/runtime');

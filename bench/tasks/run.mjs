@@ -1,19 +1,24 @@
 // Benchmark of @vit/tasks: `npm run bench:tasks` builds the packages, then runs this on the built ones.
+// Ours runs with DEFAULT options (no backend passed: resolveBackend() picks onnxruntime when installed).
+// The peer is numpy (/usr/bin/python3, Debian's numpy on OpenBLAS, 2 threads) in ONE persistent process
+// (bench/tasks/peer.py) driven line by line: it loads the data once, is warmed up like ours, and every
+// timed run of ours is interleaved with one of the peer's, the same number of times; medians are compared
+// (wall and process CPU seconds). See bench/tasks/README.md.
 //
-// 1. k-NN: 20,000×768 train, 5,000×768 test, k = 20, 100 classes — ours (knnClassify on the
-//    onnxruntime backend) against numpy in the same run (/usr/bin/python3: normalise, matmul,
-//    argpartition, weighted vote), on the same data written once as .npy under bench/.data/.
-// 2. Label propagation: a 60-frame 480×854 synthetic video with 28×52×768 token features
-//    (a textured square moving over a textured background), frames/s and J&F, against the same
-//    algorithm in numpy (DINO-style: matmul, window mask, argpartition top-5, bilinear, argmax).
+// 1. k-NN: 20,000×768 train, 5,000×768 test, k = 20, 100 classes — knnClassify vs numpy (normalise,
+//    matmul, argpartition, exp(s/T) votes), on the same data written once as .npy under bench/.data/.
+// 2. Label propagation: a 60-frame 480×854 synthetic video with 28×52×768 token features (a textured
+//    square moving over a textured background) — propagateLabels vs the same algorithm in numpy (one
+//    product per frame, top-5 within the ±12-token window of 1 + 7 context frames, bilinear, argmax).
 // Ratios are printed last.
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { tensor } from '@vit/io';
-import { ortBackend } from '@vit/runtime';
 import { davisScores, knnClassify, propagateLabels } from '@vit/tasks';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,7 +30,12 @@ const M = 5000;
 const D = 768;
 const C = 100;
 const K = 20;
-const REPEATS = 5;
+const REPEATS = Number(process.env.REPEATS ?? 5);
+const PROP_REPEATS = Number(process.env.PROP_REPEATS ?? 2);
+const FRAMES = 60;
+// PROP_FRAMES times the first n frames of the video on both sides (default all 60); ONLY=knn|prop runs one part.
+const PROP_FRAMES = Number(process.env.PROP_FRAMES ?? FRAMES);
+const ONLY = process.env.ONLY ?? 'all';
 
 function rng(seed) {
   let s = seed >>> 0 || 1;
@@ -105,57 +115,6 @@ function makeKnnData() {
   return { train: tr.x, trainLabels: tr.y, test: te.x, testLabels: te.y, files };
 }
 
-const numpyScript = `
-import sys, time, json
-import numpy as np
-tr, trl, te, tel = (np.load(f) for f in sys.argv[1:5])
-k, T, C, repeats = int(sys.argv[5]), 0.07, int(sys.argv[6]), int(sys.argv[7])
-best = None
-for _ in range(repeats):
-    t0 = time.perf_counter()
-    a = tr / np.maximum(np.linalg.norm(tr, axis=1, keepdims=True), 1e-30)
-    b = te / np.maximum(np.linalg.norm(te, axis=1, keepdims=True), 1e-30)
-    preds = np.empty(len(b), dtype=np.int64)
-    top5 = 0
-    for s in range(0, len(b), 1000):   # 1,000 test rows at a time keeps memory near 240 MB
-        sim = b[s:s+1000] @ a.T
-        idx = np.argpartition(-sim, k, axis=1)[:, :k]
-        val = np.take_along_axis(sim, idx, axis=1)
-        w = np.exp(val / T)
-        scores = np.zeros((len(sim), C))
-        np.add.at(scores, (np.arange(len(sim))[:, None], trl[idx]), w)
-        preds[s:s+1000] = scores.argmax(1)
-        t5 = np.argsort(-scores, axis=1)[:, :5]
-        top5 += int((t5 == tel[s:s+1000, None]).any(1).sum())
-    dt = time.perf_counter() - t0
-    best = dt if best is None else min(best, dt)
-print(json.dumps({"seconds": best, "top1": float((preds == tel).mean()), "top5": top5 / len(b)}))
-`;
-
-async function benchKnn() {
-  const data = makeKnnData();
-  const backend = ortBackend();
-  const train = tensor(data.train, [N, D]);
-  const test = tensor(data.test, [M, D]);
-  // one untimed warm-up on a slice creates the onnxruntime sessions
-  await knnClassify(tensor(data.train.subarray(0, 64 * D), [64, D]), data.trainLabels.subarray(0, 64), tensor(data.test.subarray(0, 8 * D), [8, D]), { k: K, backend });
-  // The machine is shared: numpy and ours alternate, best of REPEATS each.
-  let py;
-  let ours;
-  for (let i = 0; i < REPEATS; i++) {
-    const p = JSON.parse(
-      execFileSync('/usr/bin/python3', ['-c', numpyScript, ...data.files, String(K), String(C), '1'], { encoding: 'utf8', maxBuffer: 1 << 20 }),
-    );
-    if (!py || p.seconds < py.seconds) py = p;
-    const t0 = performance.now();
-    const res = await knnClassify(train, data.trainLabels, test, { k: K, backend, testLabels: data.testLabels });
-    const seconds = (performance.now() - t0) / 1000;
-    if (!ours || seconds < ours.seconds) ours = { seconds, top1: res.top1, top5: res.top5 };
-  }
-  await backend.dispose?.();
-  return { ours, numpy: py };
-}
-
 /** 60 frames, 28×52 tokens, 768-d: background texture codes + a textured square moving right. */
 function* syntheticVideo(frames, h, w, dim, H, W) {
   const r = rng(7);
@@ -189,104 +148,109 @@ function* syntheticVideo(frames, h, w, dim, H, W) {
   }
 }
 
-const numpyPropagation = `
-import sys, time, json
-import numpy as np
-feats = np.load(sys.argv[1])          # [N,h,w,D]
-first = np.load(sys.argv[2])          # [H,W] uint8
-N, h, w, D = feats.shape
-H, W = first.shape
-T, R, K, NC = 0.1, 12, 5, 7
-t0 = time.perf_counter()
-hw = h * w
-ii, jj = np.divmod(np.arange(hw), w)
-win = (np.abs(ii[:, None] - ii[None, :]) <= R) & (np.abs(jj[:, None] - jj[None, :]) <= R)
-C = int(first.max()) + 1
-ys = np.minimum(np.floor((np.arange(h) + 0.5) * H / h).astype(int), H - 1)
-xs = np.minimum(np.floor((np.arange(w) + 0.5) * W / w).astype(int), W - 1)
-soft0 = np.eye(C, dtype=np.float32)[first[ys][:, xs].reshape(-1)]
-norm = lambda x: x / np.linalg.norm(x, axis=1, keepdims=True)
-def table(n, M):
-    s = np.maximum(0, (np.arange(M) + 0.5) * n / M - 0.5)
-    a = np.minimum(np.floor(s).astype(int), n - 1)
-    return a, np.minimum(a + 1, n - 1), (s - a).astype(np.float32)
-y0, y1, fy = table(h, H)
-x0, x1, fx = table(w, W)
-f0 = norm(feats[0].reshape(hw, D))
-queue = []
-out = np.zeros((N, H, W), np.uint8)
-out[0] = first
-for t in range(1, N):
-    ft = norm(feats[t].reshape(hw, D))
-    ctxf = np.concatenate([f0] + [q[0] for q in queue])
-    ctxs = np.concatenate([soft0] + [q[1] for q in queue])
-    sim = ft @ ctxf.T
-    sim[~np.tile(win, (1, 1 + len(queue)))] = -np.inf
-    idx = np.argpartition(-sim, K, axis=1)[:, :K]
-    val = np.take_along_axis(sim, idx, 1)
-    wgt = np.exp((val - val.max(1, keepdims=True)) / T)
-    wgt /= wgt.sum(1, keepdims=True)
-    soft = np.einsum('nk,nkc->nc', wgt, ctxs[idx])
-    queue.append((ft, soft))
-    if len(queue) > NC:
-        queue.pop(0)
-    s3 = soft.reshape(h, w, C)
-    rows = s3[y0] * (1 - fy)[:, None, None] + s3[y1] * fy[:, None, None]
-    up = rows[:, x0] * (1 - fx)[None, :, None] + rows[:, x1] * fx[None, :, None]
-    out[t] = up.argmax(2)
-dt = time.perf_counter() - t0
-np.save(sys.argv[3], out)
-print(json.dumps({"seconds": dt}))
-`;
-
-async function benchPropagation() {
-  const frames = 60;
-  const [h, w, dim, H, W] = [28, 52, 768, 480, 854];
-  const items = [...syntheticVideo(frames, h, w, dim, H, W)];
-  // the same video for numpy, written once
-  const featFile = join(dataDir, 'video_features.npy');
-  const maskFile = join(dataDir, 'video_first_mask.npy');
-  const outFile = join(dataDir, 'video_numpy_labels.npy');
-  if (!existsSync(featFile) || !existsSync(maskFile)) {
-    const all = new Float32Array(frames * h * w * dim);
-    items.forEach((x, t) => all.set(x.features.data, t * h * w * dim));
-    writeNpy(featFile, all, [frames, h, w, dim]);
-    writeNpyU8(maskFile, items[0].gt.data, [H, W]);
-  }
-  const py = JSON.parse(execFileSync('/usr/bin/python3', ['-c', numpyPropagation, featFile, maskFile, outFile], { encoding: 'utf8' }));
-  const backend = ortBackend();
-  const preds = [];
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+/** Wall and process-CPU seconds of one call of ours. */
+async function timed(fn) {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
-  for await (const labels of propagateLabels(
-    items.map((x) => x.features),
-    items[0].gt,
-    { backend },
-  )) {
-    preds.push(labels);
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  await backend.dispose?.();
-  const gts = items.map((x) => x.gt);
-  const s = davisScores(preds, gts);
-  const npLabels = readNpy(outFile, Uint8Array);
-  let same = 0;
-  preds.forEach((p, t) => {
-    for (let i = 0; i < H * W; i++) if (p.data[i] === npLabels[t * H * W + i]) same++;
-  });
-  const npPreds = Array.from({ length: frames }, (_, t) => tensor(npLabels.subarray(t * H * W, (t + 1) * H * W), [H, W]));
-  const sNp = davisScores(npPreds, gts);
-  return { seconds, fps: frames / seconds, JF: s.JF, J: s.J, F: s.F, numpy: { seconds: py.seconds, fps: frames / py.seconds, JF: sNp.JF }, agreement: same / (frames * H * W) };
+  const value = await fn();
+  const c = process.cpuUsage(c0);
+  return { value, seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
 }
 
-const knn = await benchKnn();
-console.log(`k-NN ${N}×${D} train, ${M}×${D} test, k=${K}, ${C} classes (best of ${REPEATS}):`);
-console.log(`  ours  (ortBackend)  ${knn.ours.seconds.toFixed(3)} s  top1 ${knn.ours.top1.toFixed(4)}  top5 ${knn.ours.top5.toFixed(4)}`);
-console.log(`  numpy               ${knn.numpy.seconds.toFixed(3)} s  top1 ${knn.numpy.top1.toFixed(4)}  top5 ${knn.numpy.top5.toFixed(4)}`);
-const prop = await benchPropagation();
-console.log(`label propagation, 60 frames 480×854, 28×52×768 features, context 1+7, top-5, window 12:`);
-console.log(`  ours  (ortBackend)  ${prop.seconds.toFixed(2)} s  ${prop.fps.toFixed(2)} frames/s  J&F ${prop.JF.toFixed(4)} (J ${prop.J.toFixed(4)}, F ${prop.F.toFixed(4)})`);
-console.log(`  numpy               ${prop.numpy.seconds.toFixed(2)} s  ${prop.numpy.fps.toFixed(2)} frames/s  J&F ${prop.numpy.JF.toFixed(4)}`);
-console.log(`  pixels labelled the same by both: ${(100 * prop.agreement).toFixed(3)} %`);
-console.log('ratios:');
-console.log(`  k-NN throughput ours/numpy = ${(knn.numpy.seconds / knn.ours.seconds).toFixed(2)} (target ≥ 0.8)`);
-console.log(`  label propagation ours/numpy = ${(prop.fps / prop.numpy.fps).toFixed(2)} (${prop.fps.toFixed(2)} vs ${prop.numpy.fps.toFixed(2)} frames/s)`);
+// ---- data (written once, shared with the peer) ----
+const knnData = makeKnnData();
+const [h, w, dim, H, W] = [28, 52, 768, 480, 854];
+const items = [...syntheticVideo(FRAMES, h, w, dim, H, W)];
+const featFile = join(dataDir, 'video_features.npy');
+const maskFile = join(dataDir, 'video_first_mask.npy');
+const outFile = join(dataDir, 'video_numpy_labels.npy');
+if (!existsSync(featFile) || !existsSync(maskFile)) {
+  const all = new Float32Array(FRAMES * h * w * dim);
+  items.forEach((x, t) => all.set(x.features.data, t * h * w * dim));
+  writeNpy(featFile, all, [FRAMES, h, w, dim]);
+  writeNpyU8(maskFile, items[0].gt.data, [H, W]);
+}
+
+// ---- the peer: one persistent numpy process ----
+const peer = spawn('/usr/bin/python3', [join(here, 'peer.py'), 'serve', ...knnData.files, featFile, maskFile, outFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+const lines = createInterface({ input: peer.stdout })[Symbol.asyncIterator]();
+async function ask(cmd) {
+  peer.stdin.write(`${cmd}\n`);
+  const r = await lines.next();
+  if (r.done) throw new Error('the numpy peer ended early');
+  return JSON.parse(r.value);
+}
+const hello = await lines.next();
+const peerInfo = JSON.parse(hello.value);
+
+// ---- k-NN ----
+let knn = null;
+if (ONLY !== 'prop') {
+const train = tensor(knnData.train, [N, D]);
+const test = tensor(knnData.test, [M, D]);
+const runOurs = () => knnClassify(train, knnData.trainLabels, test, { k: K, testLabels: knnData.testLabels });
+// warm-up, both sides: one full run each (sessions, JIT, page faults, BLAS buffers)
+await runOurs();
+await ask(`knn ${K} ${C}`);
+const oursKnn = [];
+const peerKnn = [];
+for (let i = 0; i < REPEATS; i++) {
+  oursKnn.push(await timed(runOurs));
+  peerKnn.push(await ask(`knn ${K} ${C}`));
+}
+knn = {
+  ours: { seconds: median(oursKnn.map((x) => x.seconds)), cpu: median(oursKnn.map((x) => x.cpuSeconds)), top1: oursKnn[0].value.top1, top5: oursKnn[0].value.top5 },
+  numpy: { seconds: median(peerKnn.map((x) => x.seconds)), cpu: median(peerKnn.map((x) => x.cpuSeconds)), top1: peerKnn[0].top1, top5: peerKnn[0].top5 },
+};
+console.log(`k-NN ${N}×${D} train, ${M}×${D} test, k=${K}, ${C} classes (medians of ${REPEATS} interleaved runs after one warm-up each):`);
+console.log(`  ours  (default backend)  ${knn.ours.seconds.toFixed(3)} s  (CPU ${knn.ours.cpu.toFixed(2)} s)  top1 ${knn.ours.top1.toFixed(4)}  top5 ${knn.ours.top5.toFixed(4)}`);
+console.log(`  numpy ${peerInfo.numpy.padEnd(18)} ${knn.numpy.seconds.toFixed(3)} s  (CPU ${knn.numpy.cpu.toFixed(2)} s)  top1 ${knn.numpy.top1.toFixed(4)}  top5 ${knn.numpy.top5.toFixed(4)}`);
+}
+
+// ---- label propagation ----
+let prop = null;
+if (ONLY !== 'knn') {
+const feats = items.map((x) => x.features);
+async function propagateOurs(frames) {
+  const preds = [];
+  for await (const labels of propagateLabels(feats.slice(0, frames), items[0].gt)) preds.push(labels);
+  return preds;
+}
+await propagateOurs(3); // warm-up, both sides
+await ask('prop 3');
+const oursProp = [];
+const peerProp = [];
+let preds = [];
+for (let i = 0; i < PROP_REPEATS; i++) {
+  const o = await timed(() => propagateOurs(PROP_FRAMES));
+  preds = o.value;
+  oursProp.push(o);
+  peerProp.push(await ask(`prop ${PROP_FRAMES}`));
+}
+const gts = items.slice(0, PROP_FRAMES).map((x) => x.gt);
+const s = davisScores(gts, preds);
+const npLabels = readNpy(outFile, Uint8Array);
+let same = 0;
+preds.forEach((p, t) => {
+  for (let i = 0; i < H * W; i++) if (p.data[i] === npLabels[t * H * W + i]) same++;
+});
+const npPreds = Array.from({ length: PROP_FRAMES }, (_, t) => tensor(npLabels.subarray(t * H * W, (t + 1) * H * W), [H, W]));
+const sNp = davisScores(gts, npPreds);
+prop = {
+  ours: { seconds: median(oursProp.map((x) => x.seconds)), cpu: median(oursProp.map((x) => x.cpuSeconds)) },
+  numpy: { seconds: median(peerProp.map((x) => x.seconds)), cpu: median(peerProp.map((x) => x.cpuSeconds)) },
+};
+console.log(`label propagation, ${PROP_FRAMES} frames 480×854, 28×52×768 features, context 1+7, top-5, window ±12 (medians of ${PROP_REPEATS} interleaved runs after a 3-frame warm-up each):`);
+console.log(`  ours  (default backend)  ${prop.ours.seconds.toFixed(2)} s  (CPU ${prop.ours.cpu.toFixed(2)} s)  ${(PROP_FRAMES / prop.ours.seconds).toFixed(2)} frames/s  J&F ${s.JF.toFixed(4)} (J ${s.J.toFixed(4)}, F ${s.F.toFixed(4)})`);
+console.log(`  numpy (same windowed search)  ${prop.numpy.seconds.toFixed(2)} s  (CPU ${prop.numpy.cpu.toFixed(2)} s)  ${(PROP_FRAMES / prop.numpy.seconds).toFixed(2)} frames/s  J&F ${sNp.JF.toFixed(4)}`);
+console.log(`  pixels labelled the same by both: ${(100 * same / (PROP_FRAMES * H * W)).toFixed(3)} %`);
+}
+peer.stdin.end();
+console.log(`(load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores: the machine may be shared; the CPU-time ratios are less sensitive to other load)`);
+console.log('ratios (time of ours / time of numpy; lower is faster):');
+if (knn) console.log(`  k-NN              wall ${(knn.ours.seconds / knn.numpy.seconds).toFixed(2)}  CPU ${(knn.ours.cpu / knn.numpy.cpu).toFixed(2)}  (target wall ≤ 0.5)`);
+if (prop) console.log(`  label propagation wall ${(prop.ours.seconds / prop.numpy.seconds).toFixed(2)}  CPU ${(prop.ours.cpu / prop.numpy.cpu).toFixed(2)}`);

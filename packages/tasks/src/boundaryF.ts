@@ -16,20 +16,20 @@ export interface BoundaryFOptions {
  * / true boundary pixels, `F = 2PR/(P+R)`. F = 1 when both boundaries are empty, 0 when only one
  * is. Any non-zero value counts as foreground.
  *
+ * @param truth True mask `[H,W]`.
  * @param pred Predicted mask `[H,W]`.
- * @param gt True mask `[H,W]`.
  * @param options See {@link BoundaryFOptions}.
  * @returns `{ F, precision, recall }`.
- * @throws VitValueError when the shapes differ or `radius` is not a non-negative integer.
+ * @throws VitValueError when the shapes differ (`VIT_SHAPE`) or `radius` is not a non-negative integer.
  * @example
- * const { F } = boundaryF(predMask, gtMask);
+ * const { F } = boundaryF(trueMask, predMask);
  */
 export function boundaryF(
+  truth: Tensor<TypedArray>,
   pred: Tensor<TypedArray>,
-  gt: Tensor<TypedArray>,
   options: BoundaryFOptions = {},
 ): { F: number; precision: number; recall: number } {
-  const g = maskData(gt, 'gt', 'boundaryF');
+  const g = maskData(truth, 'truth', 'boundaryF');
   const p = maskData(pred, 'pred', 'boundaryF', [g.h, g.w]);
   const r = options.radius ?? boundaryRadius(g.h, g.w);
   if (!Number.isInteger(r) || r < 0) throw new VitValueError(`\`radius\` of boundaryF must be an integer ≥ 0. Got ${r}.`);

@@ -29,33 +29,35 @@ export interface DavisScores {
 
 /**
  * DAVIS 2017 semi-supervised scores of one video (SPEC 16), computed as the benchmark does:
- * the objects are `1..max(gt[0])` (the ids of the first annotated frame); for each object, J
- * ({@link jaccard}) and F ({@link boundaryF}) of the binary masks `pred == id` vs `gt == id` on
+ * the objects are `1..max(truth[0])` (the ids of the first annotated frame); for each object, J
+ * ({@link jaccard}) and F ({@link boundaryF}) of the binary masks `pred == id` vs `truth == id` on
  * every frame except the first and the last, averaged over those frames; then averaged over
  * objects. `JF = (J + F) / 2`.
  *
- * @param pred Predicted label maps, one `[H,W]` per frame (0 = background).
- * @param gt True label maps, one `[H,W]` per frame.
+ * @param truth True label maps, one `[H,W]` per frame (0 = background).
+ * @param pred Predicted label maps, one `[H,W]` per frame.
  * @returns `{ J, F, JF, perObject }`.
- * @throws VitValueError when the frame counts or shapes differ, there are fewer than 3 frames, or the first true frame has no object.
+ * @throws VitValueError when the frame counts or shapes differ (`VIT_SHAPE`), there are fewer than 3 frames, or the first true frame has no object (`VIT_EMPTY`).
  * @example
  * const frames = [];
- * for await (const labels of propagateLabels(features, gt[0])) frames.push(labels);
- * const { J, F, JF } = davisScores(frames, gt);
+ * for await (const labels of propagateLabels(features, truth[0])) frames.push(labels);
+ * const { J, F, JF } = davisScores(truth, frames);
  */
-export function davisScores(pred: readonly Tensor<TypedArray>[], gt: readonly Tensor<TypedArray>[]): DavisScores {
+export function davisScores(truth: readonly Tensor<TypedArray>[], pred: readonly Tensor<TypedArray>[]): DavisScores {
   const fn = 'davisScores';
-  if (!Array.isArray(gt) || gt.length < 3) {
-    throw new VitValueError(`\`gt\` of ${fn} must hold at least 3 frames (the first and last are not scored). Got ${Array.isArray(gt) ? gt.length : typeof gt}.`);
+  if (!Array.isArray(truth) || truth.length < 3) {
+    throw new VitValueError(`\`truth\` of ${fn} must hold at least 3 frames (the first and last are not scored). Got ${Array.isArray(truth) ? truth.length : typeof truth}.`, {
+      code: 'VIT_SHAPE',
+    });
   }
-  if (!Array.isArray(pred) || pred.length !== gt.length) {
-    throw new VitValueError(`\`pred\` of ${fn} must hold one label map per frame (${gt.length}). Got ${Array.isArray(pred) ? pred.length : typeof pred}.`);
+  if (!Array.isArray(pred) || pred.length !== truth.length) {
+    throw new VitValueError(`\`pred\` of ${fn} must hold one label map per frame (${truth.length}). Got ${Array.isArray(pred) ? pred.length : typeof pred}.`, { code: 'VIT_LENGTH_MISMATCH' });
   }
-  const first = maskData(gt[0], 'gt[0]', fn);
+  const first = maskData(truth[0], 'truth[0]', fn);
   const { h, w } = first;
-  const scorer = new DavisScorer(first.data, h, w, gt.length, 'gt[0]', fn);
-  for (let t = 1; t < gt.length - 1; t++) {
-    const g = maskData(gt[t], `gt[${t}]`, fn, [h, w]);
+  const scorer = new DavisScorer(first.data, h, w, truth.length, 'truth[0]', fn);
+  for (let t = 1; t < truth.length - 1; t++) {
+    const g = maskData(truth[t], `truth[${t}]`, fn, [h, w]);
     const p = maskData(pred[t], `pred[${t}]`, fn, [h, w]);
     scorer.add(t, p.data, g.data);
   }

@@ -18,20 +18,30 @@ describe('knnPerLayer', () => {
 
   it('answers every k of every layer, equal to knnClassify per layer and k', async () => {
     const res = await knnPerLayer(train, labels, test, { k: [3, 10], testLabels, chunkSize: 9 });
-    expect(res.map((x) => x.layer)).toEqual([1, 2]);
+    expect(res.layers).toEqual([1, 2]);
+    expect(res.k).toEqual([3, 10]);
+    expect(res.top1.shape).toEqual([2, 2]);
     for (let l = 0; l < 2; l++) {
       for (const [i, k] of [3, 10].entries()) {
         const one = await knnClassify(train[l], labels, test[l], { k, testLabels });
-        expect(res[l].results[i].k).toBe(k);
-        expect(Array.from(res[l].results[i].predictions)).toEqual(Array.from(one.predictions));
-        expect(res[l].results[i].top1).toBe(one.top1);
+        const o = (l * 2 + i) * m;
+        expect(Array.from(res.predictions.data.subarray(o, o + m))).toEqual(Array.from(one.predictions));
+        expect(res.top1.data[l * 2 + i]).toBe(one.top1);
       }
     }
   });
 
+  it('`layers` selects layers (1-based, negatives from the end); the output names them', async () => {
+    const res = await knnPerLayer(train, labels, test, { k: 3, testLabels, layers: [-1] });
+    const one = await knnClassify(train[1], labels, test[1], { k: 3, testLabels });
+    expect(res.layers).toEqual([2]);
+    expect(Array.from(res.predictions.data)).toEqual(Array.from(one.predictions));
+    await expect(knnPerLayer(train, labels, test, { k: 3, layers: [3] })).rejects.toThrow(/layer 3 is out of range \(1 to 2\)/);
+  });
+
   it('names the layer and the problem', async () => {
     await expect(knnPerLayer(train, labels, [test[0]], { k: 3 })).rejects.toThrow(/`test` of knnPerLayer must hold as many layers as `train` \(2\)\. Got 1/);
-    await expect(knnPerLayer(train, labels, [test[0], test[0]], { k: 3 })).rejects.toThrow(/`test\[1\]` of knnPerLayer must have shape \[m,8\]/);
+    await expect(knnPerLayer(train, labels, [test[0], test[0]], { k: 3 })).rejects.toThrow(/`test\[1\]` of knnPerLayer must have shape \[12,8\]/);
     await expect(knnPerLayer(train, labels, test, { k: 41 })).rejects.toThrow(/`k` of knnPerLayer must be ≤ the number of train rows \(40\)\. Got 41/);
     await expect(knnPerLayer(train, labels.slice(1), test, { k: 3 })).rejects.toThrow(/`trainLabels` of knnPerLayer must have one label per feature row \(40\)\. Got 39/);
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { xorshift32 } from '@vit/test-utils';
+import { describeAccumulator, xorshift32 } from '@vit/test-utils';
 import { tensor } from '@vit/io';
 import { keypointsPerLayer } from './keypointsPerLayer.js';
+import { KeypointAccumulator } from './KeypointAccumulator.js';
 import { matchKeypoints } from './matchKeypoints.js';
 import type { Keypoint } from './matchKeypoints.js';
 import { pck } from './pck.js';
@@ -104,11 +105,12 @@ describe('matchKeypoints', () => {
 describe('pck', () => {
   it('counts errors within α · bbox (by hand)', () => {
     // errors 2 and 10 with bbox 100: α=0.1 → ≤10 both; α=0.05 → ≤5 one; α=0.01 → ≤1 none
-    expect(pck([[10, 10], [50, 50]], [[12, 10], [40, 50]], 100)).toEqual({ '0.1': 1, '0.05': 0.5, '0.01': 0 });
+    expect(pck([[12, 10], [40, 50]], [[10, 10], [50, 50]], { bboxSize: 100 })).toEqual({ '0.1': 1, '0.05': 0.5, '0.01': 0 });
     // error 5 = 3-4-5 triangle
-    expect(pck([[3, 4]], [[0, 0]], 50, [0.1, 0.09])).toEqual({ '0.1': 1, '0.09': 0 });
-    expect(() => pck([[0, 0]], [], 10)).toThrow(/`pred` of pck must have one keypoint per true keypoint \(0\)\. Got 1/);
-    expect(() => pck([[0, 0]], [[0, 0]], 0)).toThrow(/`bboxSize` of pck/);
+    expect(pck([[0, 0]], [[3, 4]], { bboxSize: 50, alphas: [0.1, 0.09] })).toEqual({ '0.1': 1, '0.09': 0 });
+    expect(() => pck([], [[0, 0]], { bboxSize: 10 })).toThrow(expect.objectContaining({ code: 'VIT_LENGTH_MISMATCH', message: expect.stringMatching(/`pred` of pck must have one keypoint per true keypoint \(0\)\. Got 1/) }));
+    expect(() => pck([[0, 0]], [[0, 0]], { bboxSize: 0 })).toThrow(/`bboxSize` of pck/);
+    expect(() => pck([[0, 0]], [[NaN, 0]], { bboxSize: 5 })).toThrow(expect.objectContaining({ code: 'VIT_NON_FINITE' }));
   });
 });
 
@@ -116,9 +118,9 @@ describe('pckPerCategory', () => {
   it('pools keypoints per category, then averages categories (by hand)', () => {
     const res = pckPerCategory(
       [
-        { category: 'dog', pred: [[0, 0], [0, 0]], gt: [[0, 0], [9, 0]], bboxSize: 50 }, // errors 0, 9 → α=.1 (≤5): 1/2
-        { category: 'cat', pred: [[0, 0]], gt: [[0, 3]], bboxSize: 50 }, // error 3 → 1/1
-        { category: 'dog', pred: [[0, 0], [0, 0]], gt: [[1, 0], [0, 1]], bboxSize: 50 }, // errors 1, 1 → 2/2
+        { category: 'dog', truth: [[0, 0], [9, 0]], pred: [[0, 0], [0, 0]], bboxSize: 50 }, // errors 0, 9 → α=.1 (≤5): 1/2
+        { category: 'cat', truth: [[0, 3]], pred: [[0, 0]], bboxSize: 50 }, // error 3 → 1/1
+        { category: 'dog', truth: [[1, 0], [0, 1]], pred: [[0, 0], [0, 0]], bboxSize: 50 }, // errors 1, 1 → 2/2
       ],
       { alphas: [0.1] },
     );
@@ -126,35 +128,78 @@ describe('pckPerCategory', () => {
     expect(res.perCategory).toEqual({ cat: { '0.1': 1 }, dog: { '0.1': 0.75 } });
     expect(res.keypoints).toEqual({ cat: 1, dog: 4 });
     expect(res.mean['0.1']).toBeDeepCloseTo(0.875, 1e-12); // not the pooled 4/5
-    expect(() => pckPerCategory([{ category: 'x', pred: [[0, 0]], gt: [[0, 0], [1, 1]], bboxSize: 5 }])).toThrow(/\(pairs\[0\]\)/);
+    expect(() => pckPerCategory([{ category: 'x', truth: [[0, 0], [1, 1]], pred: [[0, 0]], bboxSize: 5 }])).toThrow(/\(pairs\[0\]\)/);
   });
 });
 
-describe('keypointsPerLayer', () => {
+describe('keypointsPerLayer and KeypointAccumulator', () => {
+  const r = rng(8);
+  const h = 4;
+  const w = 4;
+  const D = 5;
+  const S = 16;
+  const mk = () => tensor(new Float32Array(feats(r, h, w, D)), [h, w, D]);
+  const pairs = ['b', 'a', 'b'].map((category) => ({
+    category,
+    src: [mk(), mk()],
+    tgt: [mk(), mk()],
+    srcKps: [[3, 4], [10, 12], [15, 0]] as Keypoint[],
+    tgtKps: [[4, 4], [9, 12], [14, 1]] as Keypoint[],
+    bboxSize: 40,
+    size: S,
+  }));
+
   it('scores every layer from one pass, equal to matchKeypoints + pckPerCategory per layer', async () => {
-    const r = rng(8);
-    const h = 4;
-    const w = 4;
-    const D = 5;
-    const S = 16;
-    const mk = () => tensor(new Float32Array(feats(r, h, w, D)), [h, w, D]);
-    const pairs = ['b', 'a', 'b'].map((category) => ({
-      category,
-      src: [mk(), mk()],
-      tgt: [mk(), mk()],
-      srcKps: [[3, 4], [10, 12], [15, 0]] as Keypoint[],
-      tgtKps: [[4, 4], [9, 12], [14, 1]] as Keypoint[],
-      bboxSize: 40,
-    }));
-    const res = await keypointsPerLayer(pairs, S, { alphas: [0.1, 0.05] });
+    const res = await keypointsPerLayer(pairs, { alphas: [0.1, 0.05] });
+    expect(res.layers).toEqual([1, 2]);
+    expect(res.categories).toEqual(['a', 'b']);
+    expect(res.keypoints).toEqual([3, 6]);
+    expect(res.perCategory.shape).toEqual([2, 2, 2]);
     for (let l = 0; l < 2; l++) {
       const preds = [];
-      for (const p of pairs) preds.push({ category: p.category, pred: await matchKeypoints(p.src[l], p.tgt[l], p.srcKps, S), gt: p.tgtKps, bboxSize: p.bboxSize });
+      for (const p of pairs) preds.push({ category: p.category, truth: p.tgtKps, pred: await matchKeypoints(p.src[l], p.tgt[l], p.srcKps, S), bboxSize: p.bboxSize });
       const want = pckPerCategory(preds, { alphas: [0.1, 0.05] });
-      expect(res[l].layer).toBe(l + 1);
-      expect(res[l].perCategory).toEqual(want.perCategory);
-      expect(res[l].mean).toEqual(want.mean);
+      expect(Array.from(res.perCategory.data.subarray(l * 4, l * 4 + 4))).toBeDeepCloseTo([...Object.values(want.perCategory.a), ...Object.values(want.perCategory.b)], 1e-12);
+      expect(Array.from(res.mean.data.subarray(l * 2, l * 2 + 2))).toBeDeepCloseTo(Object.values(want.mean), 1e-12);
     }
-    await expect(keypointsPerLayer([{ ...pairs[0], srcKps: [[3, 99]] as Keypoint[], tgtKps: [[1, 1]] as Keypoint[] }], S)).rejects.toThrow(/`pairs\[0\]\.srcKps\[0\]` of keypointsPerLayer must be an \[x, y\] inside the 16×16 image/);
+    const last = await keypointsPerLayer(pairs, { alphas: [0.1], layers: [-1] });
+    expect(last.layers).toEqual([2]);
+    await expect(keypointsPerLayer([{ ...pairs[0], srcKps: [[3, 99]] as Keypoint[], tgtKps: [[1, 1]] as Keypoint[] }])).rejects.toThrow(
+      /`pairs\[0\]\.srcKps\[0\]` of KeypointAccumulator.update must be an \[x, y\] inside the 16×16 image/,
+    );
+    await expect(keypointsPerLayer([])).rejects.toMatchObject({ code: 'VIT_EMPTY' });
+  });
+
+  it('planted structure: identical source and target features transfer interior keypoints exactly', async () => {
+    const f = mk();
+    // interior pixels: each samples a distinct bilinear mix of the 4×4 tokens, so only the pixel itself has cosine 1
+    const kps = [[6, 6], [9, 5], [10, 10]] as Keypoint[];
+    expect(await matchKeypoints(f, f, kps, S)).toEqual(kps);
+    const acc = new KeypointAccumulator({ alphas: [0.01] });
+    await acc.update({ category: 'same', src: [f], tgt: [f], srcKps: kps, tgtKps: kps, bboxSize: 16, size: S });
+    expect(Array.from(acc.result().mean.data)).toEqual([1]);
   });
 });
+
+{
+  const r = rng(21);
+  const mk = () => tensor(new Float32Array(feats(r, 3, 3, 4)), [3, 3, 4]);
+  const pairOf = (category: string, layers = 2) => ({
+    category,
+    src: Array.from({ length: layers }, mk),
+    tgt: Array.from({ length: layers }, mk),
+    srcKps: [[1, 2], [7, 8]] as Keypoint[],
+    tgtKps: [[2, 2], [6, 7]] as Keypoint[],
+    bboxSize: 12,
+    size: 12,
+  });
+  const batches = [[pairOf('a'), pairOf('b')], [pairOf('a')], [pairOf('c'), pairOf('b')]];
+  describeAccumulator('KeypointAccumulator', {
+    make: () => new KeypointAccumulator({ alphas: [0.1, 0.2] }),
+    fromJSON: (json, o) => KeypointAccumulator.fromJSON(json, o),
+    batches: () => batches,
+    badBatch: () => [pairOf('a', 3)],
+    numbers: (o) => [...o.perCategory.data, ...o.mean.data, ...o.keypoints],
+    tolerance: 1e-12,
+  });
+}

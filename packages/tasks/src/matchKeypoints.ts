@@ -1,4 +1,5 @@
-import { VitValueError, assertTensor, referenceBackend, tensor } from '@vit/io';
+import { VitValueError, assertTensor, tensor } from '@vit/io';
+import { backendOf } from './internal/backend.js';
 import type { NumericBackend, Tensor, TypedArray } from '@vit/io';
 import { denseData, integer, normalizeRows } from './internal/rows.js';
 import { checkKeypoints } from './internal/keypoints.js';
@@ -7,7 +8,7 @@ import { checkKeypoints } from './internal/keypoints.js';
 export type Keypoint = readonly [number, number];
 
 export interface MatchKeypointsOptions {
-  /** Where the keypoint × target-token similarity product runs. @default referenceBackend */
+  /** Where the keypoint × target-token similarity product runs. @default resolveBackend() of `@vit/io` (onnxruntime when installed) */
   backend?: NumericBackend;
 }
 
@@ -54,7 +55,7 @@ export async function matchKeypoints(
   assertTensor(tgt, { name: 'tgt', fn, shape: [null, null, D], shapeText: `[h,w,${D}] (the width of \`src\`)` });
   const [ht, wt] = tgt.shape;
   integer(size, 'size', fn, 1);
-  if (hs * ws * D === 0 || ht * wt === 0) throw new VitValueError(`\`src\` and \`tgt\` of ${fn} must not be empty. Got [${src.shape}] and [${tgt.shape}].`);
+  if (hs * ws * D === 0 || ht * wt === 0) throw new VitValueError(`\`src\` and \`tgt\` of ${fn} must not be empty. Got [${src.shape}] and [${tgt.shape}].`, { code: 'VIT_EMPTY' });
   checkKeypoints(srcKps, size, 'srcKps', fn);
   const K = srcKps.length;
   if (K === 0) return [];
@@ -74,7 +75,7 @@ export async function matchKeypoints(
       for (let d = 0; d < D; d++) V[k * D + d] += w[q] * S[o + d];
     }
   }
-  const backend = options.backend ?? referenceBackend;
+  const backend = await backendOf(options.backend);
   const G = (await backend.matmul(tensor(V, [K, D]), tensor(T, [ht * wt, D]), { transB: true })).data;
   const norms = pixelNorms(T, ht, wt, D, size);
   const xs = Array.from({ length: size }, (_, x) => sample(x, wt, size));

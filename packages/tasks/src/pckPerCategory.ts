@@ -1,5 +1,5 @@
 import { VitValueError } from '@vit/io';
-import { checkPck, pckCounts, summarize } from './internal/keypoints.js';
+import { checkAlphas, checkPck, pckCounts, summarize } from './internal/keypoints.js';
 import type { PckScores } from './pck.js';
 import type { Keypoint } from './matchKeypoints.js';
 
@@ -7,10 +7,10 @@ import type { Keypoint } from './matchKeypoints.js';
 export interface KeypointPair {
   /** Object category, e.g. `"aeroplane"`. */
   category: string;
+  /** True target keypoints `[K]` (visible in both images). */
+  truth: readonly Keypoint[];
   /** Predicted target keypoints `[K]`. */
   pred: readonly Keypoint[];
-  /** True target keypoints `[K]` (visible in both images). */
-  gt: readonly Keypoint[];
   /** `max(bbox_w, bbox_h)` of the target box in the resized frame. */
   bboxSize: number;
 }
@@ -36,25 +36,25 @@ export interface PckPerCategoryResult {
  * pairs pooled, then the unweighted mean over categories (sorted by name). Categories whose
  * pairs have no keypoints are left out.
  *
- * @param pairs Evaluated pairs with their category, predictions, truth and target box size.
+ * @param pairs Evaluated pairs with their category, truth, predictions and target box size.
  * @param options See {@link PckPerCategoryOptions}.
  * @returns `{ categories, perCategory, keypoints, mean }`.
- * @throws VitValueError when a pair is malformed (named by its index) or no pair has keypoints.
+ * @throws VitValueError when a pair is malformed (named by its index) or no pair has keypoints (`VIT_EMPTY`).
  * @example
  * const { mean, perCategory } = pckPerCategory(pairs, { alphas: [0.1] });
  */
 export function pckPerCategory(pairs: Iterable<KeypointPair>, options: PckPerCategoryOptions = {}): PckPerCategoryResult {
   const fn = 'pckPerCategory';
-  const alphas = options.alphas ?? [0.1, 0.05, 0.01];
+  const alphas = checkAlphas(options.alphas, fn);
   const acc = new Map<string, { n: number; c: number[] }>();
   let i = 0;
   for (const p of pairs) {
     if (!p || typeof p.category !== 'string') throw new VitValueError(`\`pairs[${i}].category\` of ${fn} must be a string. Got ${typeof p?.category}.`);
-    checkPck(p.pred, p.gt, p.bboxSize, alphas, fn, ` (pairs[${i}])`);
-    if (p.gt.length > 0) {
+    checkPck(p.truth, p.pred, p.bboxSize, fn, ` (pairs[${i}])`);
+    if (p.truth.length > 0) {
       const a = acc.get(p.category) ?? { n: 0, c: alphas.map(() => 0) };
-      const c = pckCounts(p.pred, p.gt, p.bboxSize, alphas);
-      a.n += p.gt.length;
+      const c = pckCounts(p.truth, p.pred, p.bboxSize, alphas);
+      a.n += p.truth.length;
       c.forEach((v, j) => (a.c[j] += v));
       acc.set(p.category, a);
     }
@@ -62,4 +62,3 @@ export function pckPerCategory(pairs: Iterable<KeypointPair>, options: PckPerCat
   }
   return summarize(acc, alphas, fn);
 }
-

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { xorshift32 } from '@vit/test-utils';
+import { describeAccumulator, xorshift32 } from '@vit/test-utils';
 import { tensor } from '@vit/io';
 import type { Tensor } from '@vit/io';
 import { davisScores } from './davisScores.js';
 import { propagateLabels } from './propagateLabels.js';
 import { propagationPerLayer } from './propagationPerLayer.js';
+import { PropagationAccumulator } from './PropagationAccumulator.js';
 import { upsampleArgmax } from './internal/propagator.js';
 
 const rng = xorshift32;
@@ -134,12 +135,12 @@ describe('propagateLabels', () => {
     const pred = await collect(propagateLabels(feats, gt[0]));
     expect(pred.length).toBe(9);
     expect(Array.from(pred[0].data)).toEqual(Array.from(gt[0].data));
-    const s = davisScores(pred, gt);
+    const s = davisScores(gt, pred);
     expect(s.JF).toBeGreaterThanOrEqual(0.95);
     expect(s.J).toBeGreaterThanOrEqual(0.95);
     // Control: the square's tokens carry no consistent texture, so nothing can follow it.
     const ctrl = movingSquare(9, false);
-    const s2 = davisScores(await collect(propagateLabels(ctrl.feats, ctrl.gt[0])), ctrl.gt);
+    const s2 = davisScores(ctrl.gt, await collect(propagateLabels(ctrl.feats, ctrl.gt[0])));
     expect(s2.JF).toBeLessThan(0.6);
   });
 
@@ -160,7 +161,7 @@ describe('propagateLabels', () => {
       propagateLabels(
         frames.map((f) => tensor(new Float32Array(f.flat(2)), [h, w, D])),
         tensor(new Int32Array(first.flat()), [H, W]),
-        { contextFrames: o.ctx, neighborhood: o.R, topk: o.K },
+        { contextFrames: o.ctx, neighborhood: o.R, k: o.K },
       ),
     );
     expect(got.map((g) => Array.from(g.data))).toEqual(want.map((m) => m.flat()));
@@ -171,7 +172,7 @@ describe('propagateLabels', () => {
     expect(() => propagateLabels(feats, tensor(new Uint8Array(96 * 128), [96, 128]))).toThrow(
       /`firstMask` of propagateLabels must contain at least one object \(a label > 0\)\. Got an empty mask\./,
     );
-    expect(() => propagateLabels(feats, gt[0], { topk: 0 })).toThrow(/`topk` of propagateLabels must be an integer ≥ 1/);
+    expect(() => propagateLabels(feats, gt[0], { k: 0 })).toThrow(/`k` of propagateLabels must be an integer ≥ 1/);
     const bad = [feats[0], tensor(new Float32Array(11 * 16 * 16), [11, 16, 16])];
     await expect(collect(propagateLabels(bad, gt[0]))).rejects.toThrow(/`frames\[1\]` of propagateLabels must have shape \[12,16,16\]/);
   });
@@ -188,17 +189,75 @@ describe('upsampleArgmax', () => {
   });
 });
 
-describe('propagationPerLayer', () => {
+describe('propagationPerLayer and PropagationAccumulator', () => {
+  const good = movingSquare(6, true, 3);
+  const bad = movingSquare(6, false, 4);
+  const perFrame = good.feats.map((f, t) => [f, bad.feats[t]]);
+
   it('scores every layer from one pass, equal to propagateLabels + davisScores per layer', async () => {
-    const good = movingSquare(6, true, 3);
-    const bad = movingSquare(6, false, 4);
-    const perFrame = good.feats.map((f, t) => [f, bad.feats[t]]);
-    const res = await propagationPerLayer(perFrame, good.gt, { layers: [11, 12] });
-    expect(res.map((x) => x.layer)).toEqual([11, 12]);
-    const s0 = davisScores(await collect(propagateLabels(good.feats, good.gt[0])), good.gt);
-    const s1 = davisScores(await collect(propagateLabels(bad.feats, good.gt[0])), good.gt);
-    expect([res[0].J, res[0].F]).toBeDeepCloseTo([s0.J, s0.F], 1e-12);
-    expect([res[1].J, res[1].F]).toBeDeepCloseTo([s1.J, s1.F], 1e-12);
-    await expect(propagationPerLayer(perFrame.slice(0, 5), good.gt)).rejects.toThrow(/one item per frame of `gt` \(6\)\. Got 5/);
+    const res = await propagationPerLayer(perFrame, good.gt);
+    expect(res.layers).toEqual([1, 2]);
+    expect(res.videos).toEqual(['video']);
+    const s0 = davisScores(good.gt, await collect(propagateLabels(good.feats, good.gt[0])));
+    const s1 = davisScores(good.gt, await collect(propagateLabels(bad.feats, good.gt[0])));
+    expect(Array.from(res.J.data)).toBeDeepCloseTo([s0.J, s1.J], 1e-12);
+    expect(Array.from(res.F.data)).toBeDeepCloseTo([s0.F, s1.F], 1e-12);
+    expect(Array.from(res.JF.data)).toBeDeepCloseTo([s0.JF, s1.JF], 1e-12);
+    const last = await propagationPerLayer(perFrame, good.gt, { layers: [-1] });
+    expect(last.layers).toEqual([2]);
+    expect(last.J.data[0]).toBeDeepCloseTo(s1.J, 1e-12);
+    await expect(propagationPerLayer(perFrame.slice(0, 5), good.gt)).rejects.toMatchObject({
+      code: 'VIT_LENGTH_MISMATCH',
+      message: expect.stringMatching(/one frame per map of `video.truth` \(6\)\. Got 5/),
+    });
+  });
+
+  it('takes Captures of consecutive frames (block taps [B,T,D] with a prefix token)', async () => {
+    const [h, w, D] = good.feats[0].shape;
+    const T = 1 + h * w;
+    const captures = [[0, 3], [3, 6]].map(([a, b]) => {
+      const block = [good, bad].map((v) => {
+        const x = new Float32Array((b - a) * T * D);
+        for (let t = a; t < b; t++) {
+          x.fill(0.5, (t - a) * T * D, (t - a) * T * D + D); // the CLS token: ignored
+          x.set(v.feats[t].data as Float32Array, ((t - a) * T + 1) * D);
+        }
+        return tensor(x, [b - a, T, D]);
+      });
+      return { taps: { block }, layers: [11, 12], grid: { gh: h, gw: w, prefix: 1 } };
+    });
+    const fromCaptures = await propagationPerLayer(captures, good.gt);
+    const direct = await propagationPerLayer(perFrame, good.gt);
+    expect(fromCaptures.layers).toEqual([11, 12]);
+    expect(Array.from(fromCaptures.JF.data)).toEqual(Array.from(direct.JF.data));
+  });
+
+  it('averages over every object of every video and keeps per-video scores', async () => {
+    const acc = new PropagationAccumulator();
+    await acc.update({ id: 'b', truth: good.gt, frames: good.feats.map((f) => [f]) });
+    await acc.update({ id: 'a', truth: good.gt, frames: bad.feats.map((f) => [f]) });
+    const res = acc.result();
+    const sg = davisScores(good.gt, await collect(propagateLabels(good.feats, good.gt[0])));
+    const sb = davisScores(good.gt, await collect(propagateLabels(bad.feats, good.gt[0])));
+    expect(res.videos).toEqual(['a', 'b']);
+    expect(res.objects).toEqual([1, 1]);
+    expect(Array.from(res.perVideo.J.data)).toBeDeepCloseTo([sb.J, sg.J], 1e-12);
+    expect(res.J.data[0]).toBeDeepCloseTo((sg.J + sb.J) / 2, 1e-12);
+    await expect(acc.update({ id: 'a', truth: good.gt, frames: [] })).rejects.toThrow(/"a" was scored already/);
   });
 });
+
+{
+  const videos = [3, 5, 6, 7].map((seed, i) => {
+    const v = movingSquare(4, i % 2 === 0, seed);
+    return { id: `v${i}`, truth: v.gt, frames: v.feats.map((f) => [f, f]) };
+  });
+  describeAccumulator('PropagationAccumulator', {
+    make: () => new PropagationAccumulator({ contextFrames: 2, neighborhood: 4 }),
+    fromJSON: (json, o) => PropagationAccumulator.fromJSON(json, o),
+    batches: () => videos,
+    badBatch: () => ({ ...videos[0], id: 'other', frames: videos[0].frames.map((f) => [f[0]]) }),
+    numbers: (o) => [...o.J.data, ...o.F.data, ...o.perVideo.JF.data],
+    tolerance: 1e-12,
+  });
+}

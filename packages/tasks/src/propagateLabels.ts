@@ -11,11 +11,11 @@ export interface PropagateLabelsOptions {
   temperature?: number;
   /** Neighbourhood radius in tokens per axis (`|Δi|, |Δj| ≤ neighborhood`); `Infinity` = whole frame. @default 12 */
   neighborhood?: number;
-  /** Affinities kept per target token, over all context tokens. @default 5 */
-  topk?: number;
+  /** Affinities kept per target token (top-k over all context tokens). @default 5 */
+  k?: number;
   /** DINO's code min-max scales each upsampled channel (`norm_mask`) before the argmax; `true` does the same. @default false */
   reference?: boolean;
-  /** Where the affinity product `[hw,D]·[D,ctx·hw]` runs. @default referenceBackend */
+  /** Where the affinity product `[hw,D]·[D,ctx·hw]` runs. @default resolveBackend() of `@vit/io` (onnxruntime when installed) */
   backend?: NumericBackend;
 }
 
@@ -25,7 +25,7 @@ export interface PropagateLabelsOptions {
  * resampled to the token grid by the nearest pixel to each token centre, one-hot) plus the soft
  * predictions of the last `contextFrames` frames; affinity `exp(f_t · f_c / T)` computed as one
  * product `[hw,D]·[D, ctx·hw]` through the backend, restricted to context tokens within
- * `neighborhood` tokens on each axis; each target token keeps its `topk` largest affinities over
+ * `neighborhood` tokens on each axis; each target token keeps its `k` largest affinities over
  * all context tokens (ties: earlier context frame, then row-major order), normalises them to sum
  * 1 and takes the weighted sum of those tokens' soft labels. The soft labels `[h,w,C]` are
  * upsampled bilinearly (half-pixel centres) to `[H,W]`; the label map is the argmax (ties →
@@ -38,11 +38,11 @@ export interface PropagateLabelsOptions {
  * @param firstMask Labels of frame 0 `[H,W]` (0 = background, 1..C−1 = objects), Uint8/Int32/….
  * @param options See {@link PropagateLabelsOptions}.
  * @returns Label maps `[H,W]` (Int32Array), one per frame.
- * @throws VitValueError when `firstMask` has no object or a non-integer label, a frame's shape differs from frame 0, or the features hold non-finite values.
+ * @throws VitValueError when `firstMask` has no object (`VIT_EMPTY`) or a non-integer label, a frame's shape differs from frame 0 (`VIT_SHAPE`), or the features hold non-finite values (`VIT_NON_FINITE`).
  * @example
  * const predicted = [];
- * for await (const labels of propagateLabels(featureFrames(), gt[0], { backend: ortBackend() })) predicted.push(labels);
- * const { JF } = davisScores(predicted, gt);
+ * for await (const labels of propagateLabels(featureFrames(), truth[0])) predicted.push(labels);
+ * const { JF } = davisScores(truth, predicted);
  */
 export function propagateLabels(
   frames: AsyncIterable<Tensor<TypedArray>> | Iterable<Tensor<TypedArray>>,

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { xorshift32 } from '@vit/test-utils';
+import { describeAccumulator, xorshift32 } from '@vit/test-utils';
 import { tensor } from '@vit/io';
 import { averagePrecision } from './averagePrecision.js';
 import { retrievalMAP } from './retrievalMAP.js';
 import type { RetrievalGroundTruth } from './retrievalMAP.js';
 import { retrievalPerLayer } from './retrievalPerLayer.js';
+import { RetrievalAccumulator } from './RetrievalAccumulator.js';
 
 const m2 = (rows: number[][]) => tensor(new Float32Array(rows.flat()), [rows.length, rows[0].length]);
 
@@ -77,7 +78,7 @@ describe('retrievalMAP', () => {
   ];
 
   it('scores hand-built rankings with junk, easy and hard images (by hand)', () => {
-    const r = retrievalMAP(sim, gnd);
+    const r = retrievalMAP(gnd, sim);
     // Easy q0: ok {1,5}, junk {2,3,6}: ranks [1, 5−2=3] → AP = ((0+1/2)/2 + (1/3+2/4)/2)/2 = 1/3
     // Easy q1: ok {0} at rank 7 → AP = (0 + 1/8)/2 = 1/16
     expect(r.easy.aps[0]).toBeDeepCloseTo(1 / 3, 1e-12);
@@ -100,7 +101,7 @@ describe('retrievalMAP', () => {
   });
 
   it('a perfect ranking scores 1 whatever the junk', () => {
-    const r = retrievalMAP(m2([[5, 4, 3, 2, 1]]), [{ easy: [0], hard: [2], junk: [1] }]);
+    const r = retrievalMAP([{ easy: [0], hard: [2], junk: [1] }], m2([[5, 4, 3, 2, 1]]));
     expect([r.easy.mAP, r.medium.mAP, r.hard.mAP]).toBeDeepCloseTo([1, 1, 1], 1e-12);
     expect(r.medium.mP).toBeDeepCloseTo([1, 1, 1], 1e-12);
   });
@@ -117,7 +118,7 @@ describe('retrievalMAP', () => {
       const nj = Math.floor(r() * 8);
       return { easy: perm.slice(0, ne), hard: perm.slice(ne, ne + nh), junk: perm.slice(ne + nh, ne + nh + nj) };
     });
-    const got = retrievalMAP(m2(s), g);
+    const got = retrievalMAP(g, m2(s));
     const easy = slowMap(s, g.map((x) => ({ ok: x.easy, junk: [...x.junk, ...x.hard] })));
     const medium = slowMap(s, g.map((x) => ({ ok: [...x.easy, ...x.hard], junk: x.junk })));
     const hard = slowMap(s, g.map((x) => ({ ok: x.hard, junk: [...x.junk, ...x.easy] })));
@@ -127,34 +128,102 @@ describe('retrievalMAP', () => {
   });
 
   it('rejects out-of-range ground truth and a wrong query count, naming the item', () => {
-    expect(() => retrievalMAP(sim, [gnd[0], { easy: [0], hard: [], junk: [8] }, gnd[2]])).toThrow(
+    expect(() => retrievalMAP([gnd[0], { easy: [0], hard: [], junk: [8] }, gnd[2]], sim)).toThrow(
       /`gnd\[1\]\.junk\[0\]` of retrievalMAP must be a database index in \[0, 8\)\. Got 8\./,
     );
-    expect(() => retrievalMAP(sim, [gnd[0], { easy: [1.5], hard: [], junk: [] }, gnd[2]])).toThrow(/`gnd\[1\]\.easy\[0\]`/);
-    expect(() => retrievalMAP(sim, gnd.slice(0, 2))).toThrow(/`gnd` of retrievalMAP must have one entry per query \(3\)\. Got 2\./);
+    expect(() => retrievalMAP([gnd[0], { easy: [1.5], hard: [], junk: [] }, gnd[2]], sim)).toThrow(/`gnd\[1\]\.easy\[0\]`/);
+    expect(() => retrievalMAP(gnd.slice(0, 2), sim)).toThrow(expect.objectContaining({ code: 'VIT_LENGTH_MISMATCH', message: expect.stringMatching(/`gnd` of retrievalMAP must have one entry per query \(3\)\. Got 2\./) }));
+    expect(retrievalMAP(gnd, sim, { k: 5 }).easy.mP).toBeDeepCloseTo([0.25], 1e-12);
+    expect(() => retrievalMAP(gnd, sim, { k: [0] })).toThrow(/`k` of retrievalMAP must be integers ≥ 1\. Got 0/);
   });
 });
 
-describe('retrievalPerLayer', () => {
+describe('retrievalPerLayer and RetrievalAccumulator', () => {
+  const r = rng(5);
+  const mk = (n: number) => Array.from({ length: n }, () => Array.from({ length: 4 }, () => r() - 0.5));
+  const q = [mk(3), mk(3)];
+  const db = [mk(10), mk(10)];
+  const g: RetrievalGroundTruth[] = [
+    { easy: [1, 2], hard: [3], junk: [0] },
+    { easy: [4], hard: [5, 6], junk: [] },
+    { easy: [7], hard: [8], junk: [9] },
+  ];
+  const nrm = (v: number[]) => v.map((x) => x / Math.hypot(...v));
+  const want = (l: number) => retrievalMAP(g, m2(q[l].map((a) => db[l].map((b) => nrm(a).reduce((acc, x, j) => acc + x * nrm(b)[j], 0)))));
+
   it('scores each layer on the cosine similarity of its own features', async () => {
-    const r = rng(5);
-    const mk = (n: number) => Array.from({ length: n }, () => Array.from({ length: 4 }, () => r() - 0.5));
-    const q = [mk(3), mk(3)];
-    const db = [mk(10), mk(10)];
-    const g: RetrievalGroundTruth[] = [
-      { easy: [1, 2], hard: [3], junk: [0] },
-      { easy: [4], hard: [5, 6], junk: [] },
-      { easy: [7], hard: [8], junk: [9] },
-    ];
-    const got = await retrievalPerLayer(q.map(m2), db.map(m2), g, { layers: [4, 9] });
-    expect(got.map((x) => x.layer)).toEqual([4, 9]);
+    const got = await retrievalPerLayer(q.map(m2), db.map(m2), g);
+    expect(got.layers).toEqual([1, 2]);
+    expect(got.medium.mAP.shape).toEqual([2]);
+    expect(got.hard.mP.shape).toEqual([2, 3]);
     for (let l = 0; l < 2; l++) {
-      const nrm = (v: number[]) => v.map((x) => x / Math.hypot(...v));
-      const s = q[l].map((a) => db[l].map((b) => nrm(a).reduce((acc, x, j) => acc + x * nrm(b)[j], 0)));
-      const want = retrievalMAP(m2(s), g);
-      expect(got[l].medium.mAP).toBeDeepCloseTo(want.medium.mAP, 1e-9);
-      expect(got[l].hard.mP).toBeDeepCloseTo(want.hard.mP, 1e-9);
+      expect(got.medium.mAP.data[l]).toBeDeepCloseTo(want(l).medium.mAP, 1e-6);
+      expect(Array.from(got.hard.mP.data.subarray(l * 3, l * 3 + 3))).toBeDeepCloseTo(want(l).hard.mP, 1e-6);
+      expect(Array.from(got.easy.aps.data.subarray(l * 3, l * 3 + 3))).toBeDeepCloseTo(Array.from(want(l).easy.aps), 1e-6);
     }
+    const last = await retrievalPerLayer(q.map(m2), db.map(m2), g, { layers: [-1] });
+    expect(last.layers).toEqual([2]);
+    expect(last.medium.mAP.data[0]).toBeDeepCloseTo(want(1).medium.mAP, 1e-6);
     await expect(retrievalPerLayer(q.map(m2), [m2(db[0])], g)).rejects.toThrow(/`database` of retrievalPerLayer must hold as many layers as `queries` \(2\)\. Got 1/);
   });
+
+  it('places database images by their indices (Capture meta.indices), in any order', async () => {
+    const acc = new RetrievalAccumulator(q.map(m2), g);
+    const order = [7, 2, 9, 0, 5, 1, 8, 3, 6, 4];
+    for (let s = 0; s < 10; s += 4) {
+      const idx = order.slice(s, s + 4);
+      // [B,2,4]: CLS row = the features, one patch token of noise
+      const taps = db.map((rows) => tensor(Float32Array.from(idx.flatMap((i) => [...rows[i], 1, 2, 3, 4])), [idx.length, 2, 4]));
+      await acc.update({ taps: { block: taps }, meta: { indices: idx } });
+    }
+    const got = acc.result();
+    for (let l = 0; l < 2; l++) expect(got.medium.mAP.data[l]).toBeDeepCloseTo(want(l).medium.mAP, 1e-6);
+  });
+
+  it('planted structure: the positives are the nearest database images → mAP 1', async () => {
+    const acc = new RetrievalAccumulator(m2([[1, 0, 0], [0, 1, 0]]), [
+      { easy: [0, 1], hard: [], junk: [] },
+      { easy: [2], hard: [3], junk: [4] },
+    ]);
+    await acc.update({ features: [m2([[1, 0.1, 0], [1, 0, 0.1], [0, 1, 0.05], [0.1, 1, 0], [0, 1, 0]])] });
+    await acc.update({ features: [m2([[0, 0, 1], [-1, 0, 0]])] });
+    const got = acc.result();
+    expect([got.easy.mAP.data[0], got.medium.mAP.data[0]]).toEqual([1, 1]);
+    expect(Array.from(got.medium.mP.data)).toEqual([1, 1, 1]);
+  });
+
+  it('says which database image is missing or given twice', async () => {
+    const acc = new RetrievalAccumulator(q.map(m2), g);
+    await acc.update({ features: db.map((rows) => m2(rows.slice(0, 4))), indices: [0, 1, 2, 4] });
+    expect(() => acc.result()).toThrow(/database image 3 is missing/);
+    await acc.update({ features: db.map((rows) => m2(rows.slice(0, 1))), indices: [4] });
+    expect(() => acc.result()).toThrow(/database image 4 was given twice/);
+  });
 });
+
+{
+  const r = rng(8);
+  const d = 6;
+  const queries = [0, 1].map(() => tensor(Float32Array.from({ length: 4 * d }, () => r() - 0.5), [4, d]));
+  const gnd: RetrievalGroundTruth[] = [
+    { easy: [0, 3], hard: [7], junk: [1] },
+    { easy: [5], hard: [2, 9], junk: [] },
+    { easy: [], hard: [4], junk: [6] },
+    { easy: [8], hard: [], junk: [0] },
+  ];
+  let next = 0;
+  const batchOf = (B: number, width = d) => {
+    const indices = Array.from({ length: B }, (_, i) => next + i);
+    next += B;
+    return { features: [0, 1].map(() => tensor(Float32Array.from({ length: B * width }, () => r() - 0.5), [B, width])), indices };
+  };
+  const batches = [batchOf(3), batchOf(2), batchOf(4), batchOf(1)];
+  describeAccumulator('RetrievalAccumulator', {
+    make: () => new RetrievalAccumulator(queries, gnd, { k: [1, 5] }),
+    fromJSON: (json, o) => RetrievalAccumulator.fromJSON(json, o),
+    batches: () => batches,
+    badBatch: () => batchOf(2, d + 2),
+    numbers: (o) => [...o.easy.mAP.data, ...o.medium.mAP.data, ...o.hard.mAP.data, ...o.medium.mP.data, ...o.hard.aps.data].map((x) => (Number.isNaN(x) ? -1 : x)),
+    tolerance: 0,
+  });
+}

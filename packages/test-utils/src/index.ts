@@ -1,3 +1,3 @@
 export { describeAccumulator } from './describeAccumulator.js';
-export type { AccumulatorContract } from './describeAccumulator.js';
+export type { AccumulatorContract, AccumulatorUnderTest } from './describeAccumulator.js';
 export { xorshift32, mulberry32 } from './random.js';

@@ -22,7 +22,7 @@ export class DavisScorer {
   ) {
     let nObj = 0;
     for (let i = 0; i < h * w; i++) if (first[i] > nObj) nObj = first[i];
-    if (nObj === 0) throw new VitValueError(`\`${name}\` of ${fn} must contain at least one object (a label > 0). Got an empty first frame.`);
+    if (nObj === 0) throw new VitValueError(`\`${name}\` of ${fn} must contain at least one object (a label > 0). Got an empty first frame.`, { code: 'VIT_EMPTY_MASK' });
     for (let id = 1; id <= nObj; id++) this.objects.push({ id, J: NaN, F: NaN, perFrameJ: [], perFrameF: [] });
     this.a = new Uint8Array(h * w);
     this.b = new Uint8Array(h * w);

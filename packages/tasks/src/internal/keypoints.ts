@@ -4,28 +4,36 @@ import type { PckPerCategoryResult } from '../pckPerCategory.js';
 import type { PckScores } from '../pck.js';
 
 /** Count the correct predictions of one pair per alpha (no validation of values beyond lengths). */
-export function pckCounts(pred: readonly Keypoint[], gt: readonly Keypoint[], bboxSize: number, alphas: readonly number[]): number[] {
+export function pckCounts(truth: readonly Keypoint[], pred: readonly Keypoint[], bboxSize: number, alphas: readonly number[]): number[] {
   const counts = alphas.map(() => 0);
-  for (let k = 0; k < gt.length; k++) {
-    const err = Math.hypot(pred[k][0] - gt[k][0], pred[k][1] - gt[k][1]);
+  for (let k = 0; k < truth.length; k++) {
+    const err = Math.hypot(pred[k][0] - truth[k][0], pred[k][1] - truth[k][1]);
     for (let a = 0; a < alphas.length; a++) if (err <= alphas[a] * bboxSize) counts[a]++;
   }
   return counts;
 }
 
+/** Check and copy the thresholds α. */
+export function checkAlphas(alphas: unknown, fn: string): number[] {
+  const list = alphas === undefined ? [0.1, 0.05, 0.01] : alphas;
+  if (!Array.isArray(list) || list.length === 0) throw new VitValueError(`\`alphas\` of ${fn} must be a non-empty list of thresholds. Got ${JSON.stringify(alphas)}.`);
+  for (const a of list) if (typeof a !== 'number' || !(a > 0) || !Number.isFinite(a)) throw new VitValueError(`\`alphas\` of ${fn} must be finite numbers > 0. Got ${a}.`);
+  return [...list];
+}
+
 /** Validate the arguments of a PCK computation. */
-export function checkPck(pred: readonly Keypoint[], gt: readonly Keypoint[], bboxSize: number, alphas: readonly number[], fn: string, where = ''): void {
-  if (!Array.isArray(gt) || !Array.isArray(pred) || pred.length !== gt.length) {
-    throw new VitValueError(`\`pred\` of ${fn}${where} must have one keypoint per true keypoint (${Array.isArray(gt) ? gt.length : '?'}). Got ${Array.isArray(pred) ? pred.length : typeof pred}.`);
+export function checkPck(truth: readonly Keypoint[], pred: readonly Keypoint[], bboxSize: number, fn: string, where = ''): void {
+  if (!Array.isArray(truth)) throw new VitValueError(`\`truth\` of ${fn}${where} must be an array of [x, y] keypoints. Got ${typeof truth}.`);
+  if (!Array.isArray(pred) || pred.length !== truth.length) {
+    throw new VitValueError(`\`pred\` of ${fn}${where} must have one keypoint per true keypoint (${truth.length}). Got ${Array.isArray(pred) ? pred.length : typeof pred}.`, { code: 'VIT_LENGTH_MISMATCH' });
   }
-  if (!(bboxSize > 0) || !Number.isFinite(bboxSize)) {
+  if (typeof bboxSize !== 'number' || !(bboxSize > 0) || !Number.isFinite(bboxSize)) {
     throw new VitValueError(`\`bboxSize\` of ${fn}${where} must be a finite number > 0 (max of the target box's width and height). Got ${bboxSize}.`);
   }
-  for (const a of alphas) if (!(a > 0) || !Number.isFinite(a)) throw new VitValueError(`\`alphas\` of ${fn} must be finite numbers > 0. Got ${a}.`);
-  for (let k = 0; k < gt.length; k++) {
-    for (const [name, p] of [['pred', pred[k]], ['gt', gt[k]]] as const) {
+  for (let k = 0; k < truth.length; k++) {
+    for (const [name, p] of [['truth', truth[k]], ['pred', pred[k]]] as const) {
       if (!p || p.length !== 2 || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) {
-        throw new VitValueError(`\`${name}[${k}]\` of ${fn}${where} must be a finite [x, y]. Got [${p}].`);
+        throw new VitValueError(`\`${name}[${k}]\` of ${fn}${where} must be a finite [x, y]. Got [${p}].`, { code: 'VIT_NON_FINITE' });
       }
     }
   }
@@ -45,7 +53,7 @@ export function checkKeypoints(kps: readonly Keypoint[], size: number, name: str
 
 /** Per-category PCK and their mean from pooled counts. */
 export function summarize(acc: Map<string, { n: number; c: number[] }>, alphas: readonly number[], fn: string): PckPerCategoryResult {
-  if (acc.size === 0) throw new VitValueError(`\`pairs\` of ${fn} must contain at least one keypoint. Got none.`);
+  if (acc.size === 0) throw new VitValueError(`\`pairs\` of ${fn} must contain at least one keypoint. Got none.`, { code: 'VIT_EMPTY' });
   const categories = [...acc.keys()].sort();
   const perCategory: Record<string, PckScores> = {};
   const keypoints: Record<string, number> = {};

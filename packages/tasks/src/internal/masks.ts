@@ -1,10 +1,13 @@
-import { VitValueError, assertTensor } from '@vit/io';
+import { VitValueError, assertTensor, shapeText } from '@vit/io';
 import type { Tensor, TypedArray } from '@vit/io';
 import { denseData } from './rows.js';
 
 /** Read a 2-D label/mask tensor as a contiguous array of numbers (copied once if strided). */
 export function maskData(x: unknown, name: string, fn: string, shape?: readonly number[]): { data: ArrayLike<number>; h: number; w: number } {
-  assertTensor(x, { name, fn, shape: shape ? [shape[0], shape[1]] : [null, null], shapeText: shape ? `[${shape[0]},${shape[1]}]` : '[H,W]' });
+  assertTensor(x, { name, fn, shape: [null, null], shapeText: '[H,W]' });
+  if (shape && (x.shape[0] !== shape[0] || x.shape[1] !== shape[1])) {
+    throw new VitValueError(`\`${name}\` of ${fn} must be [${shape[0]},${shape[1]}] like the first mask. Got ${shapeText(x.shape)}.`, { code: 'VIT_SHAPE' });
+  }
   const t = x as unknown as Tensor<TypedArray>;
   const [h, w] = t.shape;
   const n = h * w;

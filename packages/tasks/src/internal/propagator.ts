@@ -1,4 +1,5 @@
-import { VitValueError, assertTensor, referenceBackend, shapeText, tensor } from '@vit/io';
+import { VitValueError, assertTensor, shapeText, tensor } from '@vit/io';
+import { backendOf } from './backend.js';
 import type { NumericBackend, Tensor, TypedArray } from '@vit/io';
 import { denseData, integer, normalizeRows, positive } from './rows.js';
 import type { PropagateLabelsOptions } from '../propagateLabels.js';
@@ -8,9 +9,10 @@ export interface PropagatorSettings {
   contextFrames: number;
   temperature: number;
   neighborhood: number;
-  topk: number;
+  k: number;
   reference: boolean;
-  backend: NumericBackend;
+  /** The backend named in the options, resolved once on the first product (shared by every propagator made with these settings). */
+  backend: () => Promise<NumericBackend>;
 }
 
 /** Bilinear (half-pixel, align_corners = false) sampling table from `n` cells to `N` pixels. */
@@ -118,7 +120,7 @@ export class LabelPropagator {
       labels[i] = v;
       if (v > max) max = v;
     }
-    if (max === 0) throw new VitValueError(`\`firstMask\` of ${fn} must contain at least one object (a label > 0). Got an empty mask.`);
+    if (max === 0) throw new VitValueError(`\`firstMask\` of ${fn} must contain at least one object (a label > 0). Got an empty mask.`, { code: 'VIT_EMPTY_MASK' });
     this.C = max + 1;
     this.firstLabels = labels;
   }
@@ -134,7 +136,7 @@ export class LabelPropagator {
     if (this.frames === 0) {
       assertTensor(features, { name, fn, shape: [null, null, null], shapeText: '[h,w,D]' });
       [this.h, this.w, this.D] = features.shape;
-      if (this.h * this.w * this.D === 0) throw new VitValueError(`\`${name}\` of ${fn} must not be empty. Got ${shapeText(features.shape)}.`);
+      if (this.h * this.w * this.D === 0) throw new VitValueError(`\`${name}\` of ${fn} must not be empty. Got ${shapeText(features.shape)}.`, { code: 'VIT_EMPTY' });
     } else {
       assertTensor(features, { name, fn, shape: [this.h, this.w, this.D], shapeText: `[${this.h},${this.w},${this.D}] (the shape of frame 0)` });
     }
@@ -158,7 +160,8 @@ export class LabelPropagator {
       return { labels: this.firstLabels.slice(), soft: this.ctxSoft.slice(0, hw * C) };
     }
     const nc = 1 + this.count;
-    const { backend, topk, temperature, neighborhood, reference, contextFrames } = this.settings;
+    const { k: topk, temperature, neighborhood, reference, contextFrames } = this.settings;
+    const backend = await this.settings.backend();
     const sims = await backend.matmul(tensor(f, [hw, D]), tensor(this.ctxFeat.subarray(0, nc * hw * D), [nc * hw, D]), { transB: true });
     const S = sims.data;
     const cols = nc * hw;
@@ -233,13 +236,14 @@ export class LabelPropagator {
 export function propagatorSettings(options: PropagateLabelsOptions, fn: string): PropagatorSettings {
   const nb = options.neighborhood ?? 12;
   if (nb !== Infinity) integer(nb, 'neighborhood', fn, 0);
+  let resolved: Promise<NumericBackend> | undefined;
   return {
     contextFrames: integer(options.contextFrames ?? 7, 'contextFrames', fn, 0),
     temperature: positive(options.temperature ?? 0.1, 'temperature', fn),
     neighborhood: nb === Infinity ? Number.MAX_SAFE_INTEGER : nb,
-    topk: integer(options.topk ?? 5, 'topk', fn, 1),
+    k: integer(options.k ?? 5, 'k', fn, 1),
     reference: options.reference ?? false,
-    backend: options.backend ?? referenceBackend,
+    backend: () => (resolved ??= backendOf(options.backend)),
   };
 }
 

@@ -44,7 +44,7 @@ export function normalizeRows(data: Float32Array, n: number, d: number, what: st
     if (!Number.isFinite(s)) {
       for (let j = 0; j < d; j++) {
         if (!Number.isFinite(data[o + j])) {
-          throw new VitValueError(`\`${what}\` of ${fn} contains ${data[o + j]} at row ${i}, column ${j}. Remove or repair non-finite values first.`);
+          throw new VitValueError(`\`${what}\` of ${fn} contains ${data[o + j]} at row ${i}, column ${j}. Remove or repair non-finite values first.`, { code: 'VIT_NON_FINITE' });
         }
       }
     }
@@ -60,7 +60,7 @@ export function normalizedMatrix(x: unknown, name: string, fn: string, cols?: nu
   assertTensor(x, { name, fn, shape: [null, cols ?? null], shapeText: cols === undefined ? '[n,d]' : `[n,${cols}]` });
   const t = x as unknown as Tensor<TypedArray>;
   const [n, d] = t.shape;
-  if (n === 0 || d === 0) throw new VitValueError(`\`${name}\` of ${fn} must not be empty. Got ${shapeText(t.shape)}.`);
+  if (n === 0 || d === 0) throw new VitValueError(`\`${name}\` of ${fn} must not be empty. Got ${shapeText(t.shape)}.`, { code: 'VIT_EMPTY' });
   const data = normalizeRows(denseData(t), n, d, name, fn);
   return { m: tensor(data, [n, d]), n, d };
 }
@@ -72,7 +72,7 @@ export function labelArray(x: unknown, count: number, name: string, fn: string, 
     throw new VitValueError(`\`${name}\` of ${fn} must be an array of integer class labels. Got ${x === null ? 'null' : typeof x}.`);
   }
   if (arr.length !== count) {
-    throw new VitValueError(`\`${name}\` of ${fn} must have one label per feature row (${count}). Got ${arr.length} labels.`);
+    throw new VitValueError(`\`${name}\` of ${fn} must have one label per feature row (${count}). Got ${arr.length} labels.`, { code: 'VIT_LENGTH_MISMATCH' });
   }
   const out = new Int32Array(count);
   for (let i = 0; i < count; i++) {
@@ -108,7 +108,7 @@ export function checkFinite(x: Tensor<TypedArray>, name: string, fn: string): vo
   const d = x.shape[1];
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      throw new VitValueError(`\`${name}\` of ${fn} contains ${data[i]} at row ${Math.floor(i / d)}, column ${i % d}. Remove or repair non-finite values first.`);
+      throw new VitValueError(`\`${name}\` of ${fn} contains ${data[i]} at row ${Math.floor(i / d)}, column ${i % d}. Remove or repair non-finite values first.`, { code: 'VIT_NON_FINITE' });
     }
   }
 }
