@@ -4,6 +4,7 @@ it('exports exactly the public API', async () => {
   expect(Object.keys(await import('./index.js')).sort()).toEqual([
     'FeatureCollector',
     'MinibatchCKA',
+    'PCAAccumulator',
     'ari',
     'cka',
     'clusterMetrics',
@@ -13,6 +14,8 @@ it('exports exactly the public API', async () => {
     'maskPool',
     'minibatchCKA',
     'nmi',
+    'pca',
+    'pcaProject',
     'purity',
     'residualCKA',
   ]);
