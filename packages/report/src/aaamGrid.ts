@@ -18,7 +18,7 @@ export type AaamGridOptions = ClsAttentionGridOptions;
  * @example await atomicWrite('aaam.png', await aaamGrid(result.aaam.aaam))
  */
 export async function aaamGrid(aaam: Tensor, options: AaamGridOptions = {}): Promise<Uint8Array> {
-  checkTensor(aaam, 'aaam', 'aaamGrid', [null, null, null, null]);
+  checkTensor(aaam, 'aaam', 'aaamGrid', ['L', 'H', '2gh−1', '2gw−1']);
   const [L, H, h, w] = aaam.shape;
   if (h % 2 !== 1 || w % 2 !== 1) {
     throw new VitValueError(`\`aaam\` of aaamGrid must have odd map sizes [L,H,2gh−1,2gw−1]. Got [${aaam.shape.join(',')}].`, { code: 'VIT_SHAPE' });

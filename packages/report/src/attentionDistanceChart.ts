@@ -22,7 +22,7 @@ export async function attentionDistanceChart(models: { name: string; distance: T
   const rows: { model: string; layer: number; head: number; distance: number }[] = [];
   let maxL = 1;
   for (const m of models) {
-    checkTensor(m?.distance, `${m?.name}.distance`, 'attentionDistanceChart', [null, null]);
+    checkTensor(m?.distance, `${m?.name}.distance`, 'attentionDistanceChart', ['L', 'H']);
     const [L, H] = m.distance.shape;
     maxL = Math.max(maxL, L);
     const v = flat(m.distance);

@@ -29,7 +29,7 @@ export interface CkaHeatmapOptions {
  * @example await ckaHeatmap(cka, { title: 'DINO: layer × layer' })
  */
 export async function ckaHeatmap(matrix: Tensor, options: CkaHeatmapOptions = {}): Promise<ChartResult> {
-  checkTensor(matrix, 'matrix', 'ckaHeatmap', [null, null]);
+  checkTensor(matrix, 'matrix', 'ckaHeatmap', ['R', 'C']);
   const [R, C] = matrix.shape;
   const rl = options.rowLabels ?? Array.from({ length: R }, (_, i) => String(i + 1));
   const cl = options.colLabels ?? Array.from({ length: C }, (_, i) => String(i + 1));

@@ -22,7 +22,7 @@ export interface ClsAttentionGridOptions {
  * @example await atomicWrite('cls.png', await clsAttentionGrid(result.cls.maps))
  */
 export async function clsAttentionGrid(maps: Tensor, options: ClsAttentionGridOptions = {}): Promise<Uint8Array> {
-  checkTensor(maps, 'maps', 'clsAttentionGrid', [null, null, null, null]);
+  checkTensor(maps, 'maps', 'clsAttentionGrid', ['L', 'H', 'gh', 'gw']);
   const [L, H, gh, gw] = maps.shape;
   const { cell, gutter } = gridOptions(options, gh, gw, 'clsAttentionGrid');
   return heatGridPng(flat(maps), { rows: L, cols: H, h: gh, w: gw, cell, gutter, midlines: false, normalise: 'map' });

@@ -42,7 +42,7 @@ export function headTaxonomyTable(models: ModelResults[]): HeadTaxonomyTable {
   const classes = [...ORDER.filter((c) => seen.has(c)), ...[...seen].filter((c) => !ORDER.includes(c))];
   const rows = withTax.map((m) => {
     const tax = m.attention!.taxonomy!;
-    checkTensor(tax.index, `${m.name}.attention.taxonomy.index`, 'headTaxonomyTable', [null, null]);
+    checkTensor(tax.index, `${m.name}.attention.taxonomy.index`, 'headTaxonomyTable', ['L', 'H']);
     const [L, H] = tax.index.shape;
     const idx = flat(tax.index);
     const cells = classes.map(() => ({ layers: [] as number[], heads: 0 }));

@@ -23,8 +23,8 @@ export interface PcaRgbFigureOptions {
  * @example await atomicWrite('pca.png', await pcaRgbFigure(img, comps))
  */
 export async function pcaRgbFigure(image: Tensor<Uint8Array>, components: Tensor, options: PcaRgbFigureOptions = {}): Promise<Uint8Array> {
-  checkTensor(image, 'image', 'pcaRgbFigure', [null, null, 3]);
-  checkTensor(components, 'components', 'pcaRgbFigure', [null, null, null, 3]);
+  checkTensor(image, 'image', 'pcaRgbFigure', ['h', 'w', 3]);
+  checkTensor(components, 'components', 'pcaRgbFigure', ['L', 'gh', 'gw', 3]);
   const [L, gh, gw] = components.shape;
   const cell = options.cell ?? Math.max(1, Math.ceil(64 / Math.max(gh, gw)));
   const gutter = options.gutter ?? 4;

@@ -20,13 +20,13 @@ export function flat(t: Tensor<any>): Float64Array {
 }
 
 /** Checks that `t` is a tensor of the given rank (and fixed sizes where given). */
-export function checkTensor(t: unknown, name: string, fn: string, shape: (number | null)[]): asserts t is Tensor<any> {
+export function checkTensor(t: unknown, name: string, fn: string, shape: (number | string)[]): asserts t is Tensor<any> {
   const x = t as Tensor<any>;
-  const want = `[${shape.map((s, i) => s ?? 'LHNDTABC'[i]).join(',')}]`;
+  const want = `[${shape.join(',')}]`;
   if (!x || !Array.isArray(x.shape) || !x.data || typeof x.offset !== 'number') {
     throw new VitValueError(`\`${name}\` of ${fn} must be a tensor ${want}. Got ${t === null ? 'null' : typeof t}.`, { code: 'VIT_SHAPE' });
   }
-  if (x.shape.length !== shape.length || shape.some((s, i) => s !== null && s !== x.shape[i]) || x.shape.some((s) => s < 1)) {
+  if (x.shape.length !== shape.length || shape.some((s, i) => typeof s === 'number' && s !== x.shape[i]) || x.shape.some((s) => s < 1)) {
     throw new VitValueError(`\`${name}\` of ${fn} must have shape ${want}. Got [${x.shape.join(',')}].`, { code: 'VIT_SHAPE' });
   }
 }
@@ -34,7 +34,7 @@ export function checkTensor(t: unknown, name: string, fn: string, shape: (number
 /** A per-layer series as plain arrays; `layers` defaults to 1..n. */
 export function series(s: { layers?: number[]; values?: Tensor<any> } | undefined, values: Tensor<any> | undefined, name: string, fn: string): { layers: number[]; values: number[] } | null {
   if (!values) return null;
-  checkTensor(values, name, fn, [null]);
+  checkTensor(values, name, fn, ['L']);
   const v = Array.from(flat(values));
   const layers = s?.layers ?? v.map((_, i) => i + 1);
   if (layers.length !== v.length) {

@@ -39,7 +39,7 @@ export async function renderChart(spec: Record<string, unknown>, fn: string): Pr
   const full = { $schema: SCHEMA, config: CHART_CONFIG, ...spec };
   let svg: string;
   try {
-    const compiled = vl.compile(full as never).spec;
+    const compiled = vl.compile(JSON.parse(JSON.stringify(full))).spec; // a copy: vega tags data objects
     const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
     svg = await view.toSVG();
     view.finalize();
