@@ -1,6 +1,6 @@
 // Compact data of the interactive attention viewer: per model and example image, the
 // attention rows of the CLS query and of every spatial query over the spatial keys,
-// quantised to uint8 by each row's maximum (the row maximum kept as float32), base64.
+// min–max quantised to uint8 per row (the row's minimum and maximum kept as float32), base64.
 import { encodePng, VitValueError } from '@vit/io';
 import type { ModelResults } from '../types.js';
 import { flat } from './util.js';
@@ -11,7 +11,7 @@ export interface ViewerImage {
   png: string;
   /** base64 uint8 `[L',H,Q,N]`, Q = (CLS ? 1 : 0) + N query rows, N = gh·gw keys. */
   att: string;
-  /** base64 float32 `[L',H,Q]` row maxima (value of byte 255). */
+  /** base64 float32 `[L',H,Q,2]`: each row's minimum and maximum (the values of bytes 0 and 255). */
   scale: string;
 }
 
@@ -30,7 +30,7 @@ const b64 = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 export function viewerBytesPerLayer(m: { heads: number; grid: [number, number]; prefix?: number }): number {
   const N = m.grid[0] * m.grid[1];
   const Q = N + ((m.prefix ?? 1) > 0 ? 1 : 0);
-  return m.heads * Q * (N + 4);
+  return m.heads * Q * (N + 8);
 }
 
 /**
@@ -66,17 +66,19 @@ export function buildViewerData(models: ModelResults[], maxImages: number, maxBy
       layersOut = pick.map((i) => allLayers[i]);
       const v = flat(att);
       const bytes = new Uint8Array(pick.length * H * Q * N);
-      const scale = new Float32Array(pick.length * H * Q);
+      const scale = new Float32Array(pick.length * H * Q * 2);
       pick.forEach((li, lo) => {
         for (let h = 0; h < H; h++) {
           for (let q = 0; q < Q; q++) {
             const row = cls ? (q === 0 ? 0 : P + q - 1) : P + q;
             const src = ((li * H + h) * T + row) * T + P;
-            let mx = 0;
-            for (let k = 0; k < N; k++) mx = Math.max(mx, v[src + k]);
+            let mn = Infinity;
+            let mx = -Infinity;
+            for (let k = 0; k < N; k++) (mn = Math.min(mn, v[src + k])), (mx = Math.max(mx, v[src + k]));
             const r = (lo * H + h) * Q + q;
-            scale[r] = mx;
-            if (mx > 0) for (let k = 0; k < N; k++) bytes[r * N + k] = Math.round((255 * v[src + k]) / mx);
+            scale[2 * r] = mn;
+            scale[2 * r + 1] = mx;
+            if (mx > mn) for (let k = 0; k < N; k++) bytes[r * N + k] = Math.round((255 * (v[src + k] - mn)) / (mx - mn));
           }
         }
       });

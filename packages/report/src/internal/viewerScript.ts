@@ -48,7 +48,7 @@ export const VIEWER_JS = String.raw`
   var clsBox = h('input', { type: 'checkbox', id: 'viewer-cls' });
   var status = h('div', { class: 'status', 'aria-live': 'polite', id: 'viewer-status' });
   el.appendChild(h('div', { class: 'controls' }, [h('label', {}, ['model ', modelSel]), h('label', {}, ['image ', imageSel]), h('label', {}, ['layer ', layerIn, ' ', layerOut]), h('label', {}, [clsBox, ' query = CLS token'])]));
-  el.appendChild(h('p', { class: 'hint' }, ['Hover or click a patch of the image on the left (click pins it); arrow keys move the query patch, [ and ] (or PageUp/PageDown) change the layer, c toggles the CLS query. Each panel on the right is one head: where that query attends, brighter = more (each head scaled to its own maximum).']));
+  el.appendChild(h('p', { class: 'hint' }, ['Hover or click a patch of the image on the left (click pins it); arrow keys move the query patch, [ and ] (or PageUp/PageDown) change the layer, c toggles the CLS query. Each panel on the right is one head: where that query attends, brighter = more (each map min–max scaled; the caption gives its range).']));
   var query = h('canvas', { width: S, height: S, class: 'query', tabindex: 0, 'aria-label': 'query patch picker', id: 'viewer-query' });
   var heads = h('div', { class: 'heads', id: 'viewer-heads' });
   el.appendChild(h('div', { class: 'stage' }, [h('figure', {}, [query, h('figcaption', {}, ['query'])]), heads]));
@@ -99,7 +99,7 @@ export const VIEWER_JS = String.raw`
       hctx.globalAlpha = 1; hctx.fillStyle = '#fff'; hctx.fillRect(0, 0, S, S);
       if (d.image) { hctx.globalAlpha = 1; hctx.drawImage(d.image, 0, 0, S, S); }
       hctx.globalAlpha = 0.7; hctx.drawImage(small, 0, 0, S, S); hctx.globalAlpha = 1;
-      hc.cap.textContent = 'head ' + k + ' · max ' + d.scale[r].toFixed(3);
+      hc.cap.textContent = 'head ' + k + ' · ' + d.scale[2 * r].toFixed(3) + '–' + d.scale[2 * r + 1].toFixed(3);
     });
     var qtext = state.fromCls && m.cls ? 'CLS' : 'patch (row ' + Math.floor(state.q / gw) + ', col ' + (state.q % gw) + ')';
     status.textContent = m.name + ' · ' + m.images[state.img].id + ' · layer ' + m.layers[state.layer] + ' · query ' + qtext + (state.pinned ? ' · pinned' : '');
