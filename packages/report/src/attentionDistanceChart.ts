@@ -6,6 +6,8 @@ import { checkTensor, flat } from './internal/util.js';
 export interface AttentionDistanceChartOptions {
   /** Chart title. @default 'Average attention distance' */
   title?: string;
+  /** Model names in legend order; fixes each model's colour across charts. @default the order given */
+  models?: string[];
 }
 
 /**
@@ -28,6 +30,7 @@ export async function attentionDistanceChart(models: { name: string; distance: T
     const v = flat(m.distance);
     for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) if (Number.isFinite(v[l * H + h])) rows.push({ model: m.name, layer: l + 1, head: h, distance: v[l * H + h] });
   }
+  const domain = options.models ?? models.map((m) => m.name);
   const x = { field: 'layer', type: 'quantitative', title: 'layer', scale: { domain: [0.5, maxL + 0.5] }, axis: { tickMinStep: 1, format: 'd' } };
   return renderChart(
     {
@@ -38,9 +41,9 @@ export async function attentionDistanceChart(models: { name: string; distance: T
       layer: [
         {
           mark: { type: 'point', filled: true, opacity: 0.55, size: 28 },
-          encoding: { x, y: { field: 'distance', type: 'quantitative', title: 'attention distance (unit square)' }, color: { field: 'model', type: 'nominal' }, tooltip: [{ field: 'model' }, { field: 'layer' }, { field: 'head' }, { field: 'distance', format: '.3f' }] },
+          encoding: { x, y: { field: 'distance', type: 'quantitative', title: 'attention distance (unit square)' }, color: { field: 'model', type: 'nominal', scale: { domain } }, tooltip: [{ field: 'model' }, { field: 'layer' }, { field: 'head' }, { field: 'distance', format: '.3f' }] },
         },
-        { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y: { aggregate: 'mean', field: 'distance', type: 'quantitative' }, color: { field: 'model', type: 'nominal' } } },
+        { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y: { aggregate: 'mean', field: 'distance', type: 'quantitative' }, color: { field: 'model', type: 'nominal', scale: { domain } } } },
       ],
     },
     'attentionDistanceChart',

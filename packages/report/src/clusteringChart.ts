@@ -7,6 +7,8 @@ import type { ClusteringScores } from './types.js';
 export interface ClusteringChartOptions {
   /** Chart title. @default 'Clustering' */
   title?: string;
+  /** Model names in legend order; fixes each model's colour across charts. @default the order given */
+  models?: string[];
 }
 
 /**
@@ -27,5 +29,5 @@ export async function clusteringChart(models: { name: string; scores: Clustering
     if (curves.length) rows.push(...curveRows(curves, 'clusteringChart', { metric: metric === 'purity' ? 'purity' : metric.toUpperCase() }));
   }
   if (rows.length === 0) throw new VitValueError('`models` of clusteringChart hold no purity, NMI or ARI values.', { code: 'VIT_EMPTY' });
-  return curvesChart(rows, { title: options.title ?? 'Clustering', yTitle: 'score', column: 'metric', fn: 'clusteringChart' });
+  return curvesChart(rows, { title: options.title ?? 'Clustering', yTitle: 'score', column: 'metric', fn: 'clusteringChart', models: options.models });
 }

@@ -102,8 +102,8 @@ describe.skipIf(!haveChromium)('index.html in headless Chromium', () => {
       expect(imgs.length).toBe(report.files.filter((f) => f.endsWith('.svg') || f.endsWith('.png')).length);
       expect(imgs.filter((i) => !i.ok)).toEqual([]);
       // the viewer: one canvas per head, an overlay that follows the query patch
-      await page.waitForFunction(() => document.querySelectorAll('#viewer-heads canvas').length === 2);
-      const overlay = () => page.$eval('#viewer-heads canvas', (c) => (c as HTMLCanvasElement).toDataURL());
+      await page.waitForFunction("document.querySelectorAll('#viewer-heads canvas').length === 2");
+      const overlay = () => page.$eval('#viewer-heads canvas', (c) => (c as unknown as { toDataURL(): string }).toDataURL());
       const q = await page.$('#viewer-query');
       await q!.scrollIntoViewIfNeeded();
       const box = (await q!.boundingBox())!;

@@ -63,12 +63,15 @@ nav a{margin-right:1em;color:var(--accent)}
 figure{margin:.8em 0}
 figure img{max-width:100%;height:auto;border:1px solid var(--line)}
 figcaption{font-size:.85em;color:var(--muted);max-width:60em}
+.grid2 figure{width:min-content;min-width:240px}
+.grid2 figcaption{min-width:240px}
+img.heat{image-rendering:pixelated}
 .grid2{display:flex;flex-wrap:wrap;gap:1.2em}
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
 th,td{border:1px solid var(--line);padding:.25em .55em;text-align:left;vertical-align:top}
 thead th{background:#f4f4f8}
 td.na{color:#999;text-align:center}
-caption{caption-side:top;text-align:left;font-size:.85em;color:var(--muted);padding-bottom:.3em}
+caption{caption-side:top;text-align:left;font-size:.85em;color:var(--muted);padding-bottom:.3em;min-width:28em}
 .status-holds{color:#1b7837;font-weight:600}
 .status-does-not-hold{color:#b2182b;font-weight:600}
 .status-not-measured{color:#777;font-weight:600}
@@ -91,6 +94,15 @@ async function chart(dir: string, name: string, c: ChartResult, caption: string,
   await put(dir, `${name}.vl.json`, `${JSON.stringify(c.spec)}\n`, w);
   const svg = await put(dir, `${name}.svg`, c.svg, w);
   return `<figure><img src="${esc(svg)}" alt="${esc(caption)}"><figcaption>${esc(caption)} <a href="${esc(name)}.vl.json">vega-lite spec</a></figcaption></figure>`;
+}
+
+/** `<img>` of a PNG heatmap, shown at 2× (pixelated) when it is small. */
+function pngImg(file: string, png: Uint8Array, alt: string): string {
+  const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const w = dv.getUint32(16);
+  const h = dv.getUint32(20);
+  const k = w < 320 ? 2 : 1;
+  return `<img class="heat" src="${esc(file)}" width="${w * k}" height="${h * k}" alt="${esc(alt)}">`;
 }
 
 const missing = (what: string) => `<p class="missing">Not measured: ${esc(what)}.</p>`;
@@ -129,6 +141,7 @@ export async function renderReport(results: ReportInput, outDir: string, options
   const models = results.models;
   const title = options.title ?? results.title ?? 'ViT study';
   const findings = checkFindings(results);
+  const order = models.map((m) => m.name); // one colour per model in every chart
 
   // ---- How: attention
   const how: string[] = [];
@@ -149,9 +162,10 @@ export async function renderReport(results: ReportInput, outDir: string, options
   if (withCls.length) {
     const figs: string[] = [];
     for (const m of withCls) {
-      const f = await put(dir, `cls-${slug(m.name)}.png`, await clsAttentionGrid(m.attention!.clsMaps!), w);
+      const png = await clsAttentionGrid(m.attention!.clsMaps!);
+      const f = await put(dir, `cls-${slug(m.name)}.png`, png, w);
       say(f);
-      figs.push(`<figure><img src="${esc(f)}" alt="CLS attention maps of ${esc(m.name)}"><figcaption><b>${esc(m.name)}</b>: rows = layers 1–${m.layers} (top to bottom), columns = heads 0–${m.heads - 1}; each map min–max normalised (colour bar: bottom = minimum, top = maximum).</figcaption></figure>`);
+      figs.push(`<figure>${pngImg(f, png, `CLS attention maps of ${m.name}`)}<figcaption><b>${esc(m.name)}</b>: rows = layers 1–${m.layers} (top to bottom), columns = heads 0–${m.heads - 1}; each map min–max normalised (colour bar: bottom = minimum, top = maximum).</figcaption></figure>`);
     }
     how.push(`<div class="grid2">${figs.join('')}</div>`);
   } else how.push(missing('average CLS maps (attention analysis)'));
@@ -161,20 +175,21 @@ export async function renderReport(results: ReportInput, outDir: string, options
   if (withAaam.length) {
     const figs: string[] = [];
     for (const m of withAaam) {
-      const f = await put(dir, `aaam-${slug(m.name)}.png`, await aaamGrid(m.attention!.aaam!), w);
+      const png = await aaamGrid(m.attention!.aaam!);
+      const f = await put(dir, `aaam-${slug(m.name)}.png`, png, w);
       say(f);
-      figs.push(`<figure><img src="${esc(f)}" alt="AAAM of ${esc(m.name)}"><figcaption><b>${esc(m.name)}</b>: rows = layers, columns = heads; red midlines cross at the query's own position, so a peak beside the cross is an offset-local head.</figcaption></figure>`);
+      figs.push(`<figure>${pngImg(f, png, `AAAM of ${m.name}`)}<figcaption><b>${esc(m.name)}</b>: rows = layers, columns = heads; red midlines cross at the query's own position, so a peak beside the cross is an offset-local head.</figcaption></figure>`);
     }
     how.push(`<div class="grid2">${figs.join('')}</div>`);
   } else how.push(missing('AAAM (attention analysis)'));
 
   const withDist = models.filter((m) => m.attention?.distance);
   how.push('<h3>Attention distance (Fig. 4)</h3>');
-  how.push(withDist.length ? await chart(dir, 'attention-distance', await attentionDistanceChart(withDist.map((m) => ({ name: m.name, distance: m.attention!.distance! }))), 'Points: every head; lines: mean over heads per layer.', w) : missing('attention distance'));
+  how.push(withDist.length ? await chart(dir, 'attention-distance', await attentionDistanceChart(withDist.map((m) => ({ name: m.name, distance: m.attention!.distance! })), { models: order }), 'Points: every head; lines: mean over heads per layer.', w) : missing('attention distance'));
 
   const withSal = models.filter((m) => m.attention?.saliency?.oracle);
   how.push('<h3>Attention saliency IoU (Fig. 5)</h3>');
-  how.push(withSal.length ? await chart(dir, 'saliency-iou', await saliencyChart(withSal.map((m) => ({ name: m.name, layers: m.attention!.saliency!.layers, values: m.attention!.saliency!.oracle }))), 'IoU of the 60%-mass mask of the best head per image with the foreground mask, per layer.', w) : missing('saliency IoU (needs images with foreground masks)'));
+  how.push(withSal.length ? await chart(dir, 'saliency-iou', await saliencyChart(withSal.map((m) => ({ name: m.name, layers: m.attention!.saliency!.layers, values: m.attention!.saliency!.oracle })), { models: order }), 'IoU of the 60%-mass mask of the best head per image with the foreground mask, per layer.', w) : missing('saliency IoU (needs images with foreground masks)'));
 
   how.push('<h3>Head taxonomy</h3>');
   how.push(models.some((m) => m.attention?.taxonomy) ? headTaxonomyTable(models).html : missing('head taxonomy (AAAM + attention distance)'));
@@ -193,7 +208,7 @@ export async function renderReport(results: ReportInput, outDir: string, options
   what.push(ckaFigs.length ? `<div class="grid2">${ckaFigs.join('')}</div>` : missing('CKA'));
   const withRes = models.filter((m) => m.features?.residualCKA);
   what.push('<h3>Residual CKA</h3>');
-  what.push(withRes.length ? await chart(dir, 'residual-cka', await residualCkaChart(withRes.map((m) => ({ name: m.name, ...m.features!.residualCKA! }))), 'CKA between the skip input and the branch output of every attention (solid) and MLP (dashed) sub-block.', w) : missing('residual CKA (needs the attnSkip/attnBranch/mlpSkip/mlpBranch taps)'));
+  what.push(withRes.length ? await chart(dir, 'residual-cka', await residualCkaChart(withRes.map((m) => ({ name: m.name, ...m.features!.residualCKA! })), { models: order }), 'CKA between the skip input and the branch output of every attention (solid) and MLP (dashed) sub-block.', w) : missing('residual CKA (needs the attnSkip/attnBranch/mlpSkip/mlpBranch taps)'));
   what.push('<h3>Clustering (Figs. 7–8)</h3>');
   const kinds = [['cls', 'CLS token'], ['spatial', 'spatial tokens (mean)'], ['object', 'object-level features'], ['part', 'part-level features']] as const;
   const clusterFigs: string[] = [];
@@ -204,7 +219,7 @@ export async function renderReport(results: ReportInput, outDir: string, options
       clusterMissing.push(label);
       continue;
     }
-    clusterFigs.push(await chart(dir, `clustering-${kind}`, await clusteringChart(ms.map((m) => ({ name: m.name, scores: m.features!.clustering![kind]! })), { title: `k-means on ${label}` }), `Purity, NMI and ARI of k-means on ${label}, per layer.`, w));
+    clusterFigs.push(await chart(dir, `clustering-${kind}`, await clusteringChart(ms.map((m) => ({ name: m.name, scores: m.features!.clustering![kind]! })), { title: `k-means on ${label}`, models: order }), `Purity, NMI and ARI of k-means on ${label}, per layer.`, w));
   }
   what.push(clusterFigs.join(''));
   if (clusterMissing.length) what.push(missing(`clustering of ${clusterMissing.join(', ')}`));
@@ -213,9 +228,10 @@ export async function renderReport(results: ReportInput, outDir: string, options
   for (const m of models) {
     for (const [i, e] of (m.examples ?? []).entries()) {
       if (!e.pca) continue;
-      const f = await put(dir, `pca-${slug(m.name)}-${i}.png`, await pcaRgbFigure(e.image, e.pca), w);
+      const png = await pcaRgbFigure(e.image, e.pca);
+      const f = await put(dir, `pca-${slug(m.name)}-${i}.png`, png, w);
       const ls = e.layers ?? Array.from({ length: e.pca.shape[0] }, (_, k) => k + 1);
-      pcaFigs.push(`<figure><img src="${esc(f)}" alt="PCA of ${esc(m.name)} tokens for ${esc(e.id)}"><figcaption><b>${esc(m.name)}</b>, ${esc(e.id)}: the image, then layers ${ls.join(', ')}; the first three principal components of the patch tokens as red, green, blue.</figcaption></figure>`);
+      pcaFigs.push(`<figure>${pngImg(f, png, `PCA of ${m.name} tokens for ${e.id}`)}<figcaption><b>${esc(m.name)}</b>, ${esc(e.id)}: the image, then layers ${ls.join(', ')}; the first three principal components of the patch tokens as red, green, blue.</figcaption></figure>`);
     }
   }
   what.push(pcaFigs.length ? `<div class="grid2">${pcaFigs.join('')}</div>` : missing('PCA of patch tokens (models[].examples[].pca)'));
@@ -224,9 +240,9 @@ export async function renderReport(results: ReportInput, outDir: string, options
   const why: string[] = [];
   const tasks: [string, string, string, (m: ModelResults) => { layers?: number[]; values?: import('@vit/io').Tensor } | undefined][] = [
     ['knn', 'k-NN classification (Fig. 9)', 'top-1 accuracy', (m) => m.tasks?.knn && { layers: m.tasks.knn.layers, values: m.tasks.knn.top1 }],
-    ['retrieval-easy', 'Retrieval, Easy', 'mAP', (m) => m.tasks?.retrieval?.easy && { layers: m.tasks.retrieval.layers, values: m.tasks.retrieval.easy }],
-    ['retrieval-medium', 'Retrieval, Medium (Fig. 9)', 'mAP', (m) => m.tasks?.retrieval?.medium && { layers: m.tasks.retrieval.layers, values: m.tasks.retrieval.medium }],
-    ['retrieval-hard', 'Retrieval, Hard', 'mAP', (m) => m.tasks?.retrieval?.hard && { layers: m.tasks.retrieval.layers, values: m.tasks.retrieval.hard }],
+    ['retrieval-easy', 'Retrieval mAP (Easy)', 'mAP', (m) => m.tasks?.retrieval?.easy && { layers: m.tasks.retrieval.layers, values: m.tasks.retrieval.easy }],
+    ['retrieval-medium', 'Retrieval mAP (Medium) (Fig. 9)', 'mAP', (m) => m.tasks?.retrieval?.medium && { layers: m.tasks.retrieval.layers, values: m.tasks.retrieval.medium }],
+    ['retrieval-hard', 'Retrieval mAP (Hard)', 'mAP', (m) => m.tasks?.retrieval?.hard && { layers: m.tasks.retrieval.layers, values: m.tasks.retrieval.hard }],
     ['davis', 'DAVIS label propagation (Fig. 10)', 'J&F mean', (m) => m.tasks?.davis && { layers: m.tasks.davis.layers, values: m.tasks.davis.jf }],
     ['spair', 'SPair keypoints (Fig. 10)', 'PCK@0.1', (m) => m.tasks?.spair && { layers: m.tasks.spair.layers, values: m.tasks.spair.pck }],
   ];
@@ -238,10 +254,10 @@ export async function renderReport(results: ReportInput, outDir: string, options
       taskMissing.push(label.replace(/ \(Fig. \d+\)/, ''));
       continue;
     }
-    taskFigs.push(await chart(dir, `task-${key}`, await taskChart(curves.map((c) => ({ name: c.name, layers: c.p!.layers, values: c.p!.values! })), { title: label, yTitle: y }), `${label}: ${y} per layer.`, w));
+    taskFigs.push(await chart(dir, `task-${key}`, await taskChart(curves.map((c) => ({ name: c.name, layers: c.p!.layers, values: c.p!.values! })), { title: label, yTitle: y, models: order }), `${label}: ${y} per layer.`, w));
   }
   why.push(`<div class="grid2">${taskFigs.join('')}</div>`);
-  if (taskMissing.length) why.push(missing(taskMissing.join(', ')));
+  if (taskMissing.length) why.push(missing(taskMissing.join('; ')));
   why.push('<h3>Best layer per task (Table 1)</h3>');
   const best = bestLayerTable(models, results.baselines ?? {});
   why.push(best.columns.length ? best.html : missing('downstream tasks'));

@@ -6,6 +6,8 @@ import type { ChartResult } from './internal/vega.js';
 export interface ResidualCkaChartOptions {
   /** Chart title. @default 'Residual CKA: skip input vs branch output' */
   title?: string;
+  /** Model names in legend order; fixes each model's colour across charts. @default the order given */
+  models?: string[];
 }
 
 /**
@@ -23,5 +25,5 @@ export async function residualCkaChart(models: { name: string; layers?: number[]
     ...curveRows(models.map((m) => ({ name: m.name, layers: m.layers, values: m.attention })), 'residualCkaChart', { branch: 'attention' }),
     ...curveRows(models.map((m) => ({ name: m.name, layers: m.layers, values: m.mlp })), 'residualCkaChart', { branch: 'mlp' }),
   ];
-  return curvesChart(rows, { title: options.title ?? 'Residual CKA: skip input vs branch output', yTitle: 'CKA', yDomain: [0, 1], strokeDash: 'branch', fn: 'residualCkaChart' });
+  return curvesChart(rows, { title: options.title ?? 'Residual CKA: skip input vs branch output', yTitle: 'CKA', yDomain: [0, 1], strokeDash: 'branch', fn: 'residualCkaChart', models: options.models });
 }

@@ -5,6 +5,8 @@ import type { ChartResult } from './internal/vega.js';
 export interface SaliencyChartOptions {
   /** Chart title. @default 'Attention saliency IoU (best head per image)' */
   title?: string;
+  /** Model names in legend order; fixes each model's colour across charts. @default the order given */
+  models?: string[];
 }
 
 /**
@@ -16,5 +18,5 @@ export interface SaliencyChartOptions {
  * @example await saliencyChart([{ name: 'fs', values: oracle }])
  */
 export async function saliencyChart(curves: Curve[], options: SaliencyChartOptions = {}): Promise<ChartResult> {
-  return curvesChart(curveRows(curves, 'saliencyChart'), { title: options.title ?? 'Attention saliency IoU (best head per image)', yTitle: 'IoU', yDomain: [0, 1], fn: 'saliencyChart' });
+  return curvesChart(curveRows(curves, 'saliencyChart'), { title: options.title ?? 'Attention saliency IoU (best head per image)', yTitle: 'IoU', yDomain: [0, 1], fn: 'saliencyChart', models: options.models });
 }

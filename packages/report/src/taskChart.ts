@@ -9,6 +9,8 @@ export interface TaskChartOptions {
   yTitle?: string;
   /** Fix the y axis to [0, 1]. @default true */
   unitRange?: boolean;
+  /** Model names in legend order; fixes each model's colour across charts. @default the order given */
+  models?: string[];
 }
 
 /**
@@ -26,5 +28,6 @@ export async function taskChart(curves: Curve[], options: TaskChartOptions = {})
     yTitle: options.yTitle ?? 'score',
     yDomain: options.unitRange === false ? undefined : [0, 1],
     fn: 'taskChart',
+    models: options.models,
   });
 }

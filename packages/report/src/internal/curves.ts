@@ -33,12 +33,13 @@ export function curveRows(curves: Curve[], fn: string, extra: Record<string, str
 }
 
 /** Shared line chart over layers: one line (with points) per model, optional facet column. */
-export function curvesChart(rows: CurveRow[], o: { title: string; yTitle: string; yDomain?: [number, number]; column?: string; fn: string; strokeDash?: string }): Promise<ChartResult> {
+export function curvesChart(rows: CurveRow[], o: { title: string; yTitle: string; yDomain?: [number, number]; column?: string; fn: string; strokeDash?: string; models?: string[] }): Promise<ChartResult> {
+  const domain = o.models ?? [...new Set(rows.map((r) => r.model))];
   const maxLayer = rows.reduce((m, r) => Math.max(m, r.layer), 1);
   const enc: Record<string, unknown> = {
     x: { field: 'layer', type: 'quantitative', title: 'layer', scale: { domain: [1, maxLayer] }, axis: { tickMinStep: 1, format: 'd' } },
     y: { field: 'value', type: 'quantitative', title: o.yTitle, ...(o.yDomain ? { scale: { domain: o.yDomain } } : {}) },
-    color: { field: 'model', type: 'nominal', title: 'model' },
+    color: { field: 'model', type: 'nominal', title: 'model', scale: { domain } },
     tooltip: [{ field: 'model' }, { field: 'layer' }, { field: 'value', format: '.3f' }, ...(o.strokeDash ? [{ field: o.strokeDash }] : [])],
   };
   if (o.strokeDash) enc.strokeDash = { field: o.strokeDash, type: 'nominal', title: o.strokeDash };
