@@ -64,6 +64,7 @@ figure{margin:.8em 0}
 figure img{max-width:100%;height:auto;border:1px solid var(--line)}
 figcaption{font-size:.85em;color:var(--muted);max-width:60em}
 .grid2 figure{width:min-content;min-width:240px}
+.grid2 figure img{max-width:none}
 .grid2 figcaption{min-width:240px}
 img.heat{image-rendering:pixelated}
 .grid2{display:flex;flex-wrap:wrap;gap:1.2em}
