@@ -12,7 +12,7 @@ export interface WriteResultsResult {
 }
 
 /** True for a tensor (scijs ndarray over a typed array). */
-export function isTensor(x: unknown): x is Tensor<TypedArray> {
+function isTensor(x: unknown): x is Tensor<TypedArray> {
   const t = x as Tensor<TypedArray>;
   return !!t && typeof t === 'object' && Array.isArray(t.shape) && Array.isArray(t.stride) && ArrayBuffer.isView(t.data) && typeof t.offset === 'number';
 }
