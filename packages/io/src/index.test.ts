@@ -4,6 +4,7 @@ describe('@vit/io public API', () => {
   it('exports exactly these names (any change here is an API change)', async () => {
     expect(Object.keys(await import('./index.js')).sort()).toEqual([
       'DTYPES',
+      'Prng',
       'VIT_ERROR_CODES',
       'VitError',
       'VitIoError',
@@ -21,6 +22,7 @@ describe('@vit/io public API', () => {
       'isContiguous',
       'isDType',
       'ndarray',
+      'ortBackend',
       'parseNpy',
       'parseNpz',
       'parseSafetensors',
@@ -32,10 +34,12 @@ describe('@vit/io public API', () => {
       'readSafetensors',
       'referenceBackend',
       'reshape',
+      'resolveBackend',
       'resolveLayers',
       'serializeNpy',
       'serializeNpz',
       'serializeSafetensors',
+      'setDefaultBackend',
       'shapeText',
       'slice',
       'tensor',
