@@ -1,4 +1,4 @@
-import { referenceBackend, VitValueError, type Accumulator, type AccumulatorJSON, type NumericBackend, type Tensor } from '@vit/io';
+import { resolveBackend, VitValueError, type Accumulator, type AccumulatorJSON, type NumericBackend, type Tensor } from '@vit/io';
 import { pcaCentre, pcaCheckK, pcaMergeStats, pcaRows, pcaScatterBackend, pcaScatterSync, pcaSolve, type PCAModel, type PcaStats } from './pcaState.js';
 
 /** Options of {@link PCAAccumulator}. */
@@ -17,7 +17,7 @@ export interface PCAAccumulatorOptions {
    * @default 'spatial'
    */
   tokens?: 'spatial' | 'cls' | 'all';
-  /** Backend of {@link PCAAccumulator.updateAsync}'s scatter product (not serialised). @default referenceBackend */
+  /** Backend of {@link PCAAccumulator.updateAsync}'s scatter product (not serialised). @default the default backend of `resolveBackend` (onnxruntime when installed) */
   backend?: NumericBackend;
 }
 
@@ -43,7 +43,7 @@ type State = { n: number; dim: number; mean: number[]; scatter: number[] } | nul
 export class PCAAccumulator implements Accumulator<PCAInput, PCAModel, Stored, State> {
   readonly kind = 'PCA';
   private readonly opts: Stored;
-  private readonly backend: NumericBackend;
+  private readonly backend: NumericBackend | undefined;
   private stats: PcaStats | null = null;
   private count = 0;
 
@@ -59,7 +59,7 @@ export class PCAAccumulator implements Accumulator<PCAInput, PCAModel, Stored, S
       throw new VitValueError(`\`tokens\` of PCAAccumulator must be 'spatial', 'cls' or 'all'. Got ${JSON.stringify(tokens)}.`);
     }
     this.opts = { k, layer, tokens };
-    this.backend = options.backend ?? referenceBackend;
+    this.backend = options.backend;
   }
 
   /** Images (or rows, for a bare `[N,D]` input) seen so far. */
@@ -128,7 +128,7 @@ export class PCAAccumulator implements Accumulator<PCAInput, PCAModel, Stored, S
   async updateAsync(input: PCAInput): Promise<this> {
     const { d, n, dim, items } = this.rows(input, 'PCAAccumulator.updateAsync');
     const mean = pcaCentre(d, n, dim);
-    const scatter = await pcaScatterBackend(d, n, dim, this.backend);
+    const scatter = await pcaScatterBackend(d, n, dim, await resolveBackend(this.backend));
     return this.add(n, dim, mean, scatter, items, 'PCAAccumulator.updateAsync');
   }
 

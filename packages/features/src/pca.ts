@@ -1,11 +1,11 @@
-import { referenceBackend, tensor, type NumericBackend, type Tensor } from '@vit/io';
+import { resolveBackend, tensor, type NumericBackend, type Tensor } from '@vit/io';
 import { pcaCentre, pcaCheckK, pcaRows, pcaScatterBackend, pcaSolve, type PCAModel } from './pcaState.js';
 
 /** Options of {@link pca}. */
 export interface PcaOptions {
   /** Number of principal components kept. @default 3 */
   k?: number;
-  /** Backend of the covariance product `Xcᵀ Xc` and the projection. @default referenceBackend */
+  /** Backend of the covariance product `Xcᵀ Xc` and the projection. @default the default backend of `resolveBackend` (onnxruntime when installed) */
   backend?: NumericBackend;
 }
 
@@ -30,7 +30,7 @@ export interface PcaResult extends PCAModel {
  */
 export async function pca(X: Tensor, options: PcaOptions = {}): Promise<PcaResult> {
   const k = pcaCheckK(options.k ?? 3, 'pca');
-  const backend = options.backend ?? referenceBackend;
+  const backend = await resolveBackend(options.backend);
   const { d, n, dim } = pcaRows(X, 'X', 'pca');
   const mean = pcaCentre(d, n, dim);
   const scatter = await pcaScatterBackend(d, n, dim, backend);

@@ -1,9 +1,9 @@
-import { referenceBackend, tensor, VitValueError, type NumericBackend, type Tensor } from '@vit/io';
+import { resolveBackend, tensor, VitValueError, type NumericBackend, type Tensor } from '@vit/io';
 import { pcaRows, type PCAModel } from './pcaState.js';
 
 /** Options of {@link pcaProject}. */
 export interface PcaProjectOptions {
-  /** Backend of the product `(X − μ) · componentsᵀ`. @default referenceBackend */
+  /** Backend of the product `(X − μ) · componentsᵀ`. @default the default backend of `resolveBackend` (onnxruntime when installed) */
   backend?: NumericBackend;
 }
 
@@ -24,7 +24,7 @@ export async function pcaProject(X: Tensor, model: PCAModel, options: PcaProject
   }
   const mean = model.mean.data;
   for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) d[i * dim + j] -= mean[model.mean.offset + j * model.mean.stride[0]];
-  const backend = options.backend ?? referenceBackend;
+  const backend = await resolveBackend(options.backend);
   const out = await backend.matmul(tensor(d, [n, dim]), model.components as Tensor, { transB: true });
   return out;
 }

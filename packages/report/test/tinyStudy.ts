@@ -66,7 +66,7 @@ export async function tinyStudy(): Promise<ReportInput> {
     const att = cap.taps.attention!;
     const block = cap.taps.block!;
     const suite = new AttentionSuiteAccumulator({ saliency: { source: 'cls' } });
-    suite.update({ attention: att, grid: cap.grid, gt: data.gt });
+    suite.update({ attention: att, grid: cap.grid, masks: data.gt });
     const r = suite.result();
     const heads = classifyHeads(r.aaam!.aaam, r.distance!.perHead);
     const index = new Float32Array(L * H);
@@ -106,7 +106,7 @@ export async function tinyStudy(): Promise<ReportInput> {
         clsMaps: r.cls!.maps,
         aaam: r.aaam!.aaam,
         distance: r.distance!.perHead,
-        saliency: { oracle: tensor(Float32Array.from(r.saliency!.layers.map((x) => x.oracle)), [L]) },
+        saliency: { layers: r.saliency!.layers, oracle: r.saliency!.oracle, fixed: r.saliency!.fixed, merged: r.saliency!.merged, perHead: r.saliency!.perHead },
         taxonomy: { classes: CLASSES, index: tensor(index, [L, H]) },
       },
       features: { cka: tensor(ckaMatrix, [L, L]) },
