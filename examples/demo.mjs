@@ -150,6 +150,9 @@ async function main() {
     await rm(out, { recursive: true, force: true });
     await rename(staging, out);
     console.log(`\nwrote ${out}/results.json and the .npy arrays behind it in ${results.seconds.toFixed(1)} s`);
+    const { renderDemoReport } = await import('./demoReport.mjs'); // @vit/report: figures, findings, viewer
+    const report = await renderDemoReport(out, { zoo, models: MODELS, backend });
+    console.log(`report: ${report.index} (${(report.bytes / 1e6).toFixed(1)} MB; re-render with: npx vit report ${report.study})`);
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
     throw err;

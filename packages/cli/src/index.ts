@@ -7,3 +7,5 @@ export { registerExtract } from './commands/extract.js';
 export type { ExtractManifest } from './commands/extract.js';
 export { registerBuild } from './commands/build.js';
 export type { BuildJson } from './commands/build.js';
+export { registerReport } from './commands/report.js';
+export type { ReportJson } from './commands/report.js';

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerExtract } from './commands/extract.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerBuild } from './commands/build.js';
+import { registerReport } from './commands/report.js';
 import { defaultWriteErr, defaultWriteOut } from './output.js';
 
 /** This package's version (`vit --version`), read from its package.json beside src/ and dist/. */
@@ -35,5 +36,6 @@ export function createProgram(output: ProgramOutput = {}): Command {
   registerInspect(program);
   registerExtract(program);
   registerBuild(program);
+  registerReport(program);
   return program;
 }

@@ -5,6 +5,7 @@ it('exports exactly the public API', async () => {
     'ClusteringAccumulator',
     'FeatureCollector',
     'MinibatchCKA',
+    'PCAAccumulator',
     'ari',
     'cka',
     'clusterMetrics',
@@ -14,6 +15,8 @@ it('exports exactly the public API', async () => {
     'maskPool',
     'minibatchCKA',
     'nmi',
+    'pca',
+    'pcaProject',
     'purity',
     'residualCKA',
   ]);

@@ -22,3 +22,10 @@ export type { ClusteringAccumulatorOptions, ClusteringResult } from './Clusterin
 export type { CollectedFeatures, FeatureCollectorOptions, FeatureInput, FeatureTokens, LabelledMask } from './FeatureCollector.js';
 export { gaussianLike } from './gaussianLike.js';
 export type { GaussianLikeOptions } from './gaussianLike.js';
+export { pca } from './pca.js';
+export type { PcaOptions, PcaResult } from './pca.js';
+export { PCAAccumulator } from './PCAAccumulator.js';
+export type { PCAAccumulatorOptions, PCAInput } from './PCAAccumulator.js';
+export { pcaProject } from './pcaProject.js';
+export type { PcaProjectOptions } from './pcaProject.js';
+export type { PCAModel } from './pcaState.js';
