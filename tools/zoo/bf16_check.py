@@ -46,7 +46,7 @@ def main():
         print(f'{m}: loss fp32 {l32:.4f} bf16 {l16:.4f} (rel. diff {abs(l16 - l32) / abs(l32):.2e}), backbone gradient cosine {cos:.4f}', flush=True)
     # a short FS run in both modes from the same weights and batches
     curves = {}
-    for bf16 in (False, True):
+    for bf16 in ((False, True) if args.steps > 0 else ()):
         torch.manual_seed(0)
         net, _ = T.build('fs', data)
         opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.05)

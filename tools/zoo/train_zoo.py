@@ -636,7 +636,8 @@ def train(method, data, plan, args):
     t_seg_ref = [t_seg]
     c_seg_ref = [time.process_time()]
     c_start = c_seg_ref[0]
-    while info['step'] < steps:
+    stop_at = steps if args.stop_after is None else min(steps, info['step'] + args.stop_after)
+    while info['step'] < stop_at:
         step = info['step']
         progress = step / steps
         lr = lr_at(progress, plan['lr'])
@@ -664,6 +665,9 @@ def train(method, data, plan, args):
             t_ck = time.time()
     info['segments'].append(dict(fromStep=seg_start, toStep=info['step'], seconds=round(time.time() - t_seg, 1)))
     checkpoint(last)
+    if info['step'] < steps:
+        print(f'== {method}: stopped at step {info["step"]} / {steps} (--stop-after); resume by running again', flush=True)
+        return
     vit_sd = net.vit.state_dict()
     save_atomic(dict(vit=vit_sd, info=info), final if not args.smoke else os.path.join(d, 'smoke.pt'))
     print(f'== {method}: done, {info["step"]} steps, {info["seconds"]:.0f} s wall, {info["cpuSeconds"]:.0f} CPU-s, last-50 loss {np.mean(info["losses"][-50:]):.4f}', flush=True)
@@ -714,6 +718,7 @@ def main():
     ap.add_argument('--measure', action='store_true', help='measure images/s per method, fp32 vs bf16, and exit')
     ap.add_argument('--measure-steps', type=int, default=6)
     ap.add_argument('--steps', type=int, default=None, help='override the planned steps of every method')
+    ap.add_argument('--stop-after', type=int, default=None, help='stop this run after N steps per method (checkpointed; tests)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(f'python {sys.executable}, torch {torch.__version__}, threads {args.threads}, bf16 {args.bf16}, dir {args.dir}', flush=True)
