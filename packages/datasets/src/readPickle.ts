@@ -101,7 +101,7 @@ const MARK = Symbol('mark');
  */
 export function readPickle(bytes: Uint8Array, options: ReadPickleOptions = {}): PickleValue {
   if (!(bytes instanceof Uint8Array)) {
-    throw new VitDatasetError('VIT_PICKLE_FORMAT', `\`bytes\` of readPickle must be a Uint8Array. Got ${bytes === null ? 'null' : typeof bytes}.`, { file: options.file });
+    throw new VitDatasetError(`\`bytes\` of readPickle must be a Uint8Array. Got ${bytes === null ? 'null' : typeof bytes}.`, { code: 'VIT_PICKLE_FORMAT', file: options.file });
   }
   const r = new Unpickler(bytes, options);
   try {
@@ -109,7 +109,7 @@ export function readPickle(bytes: Uint8Array, options: ReadPickleOptions = {}): 
   } catch (e) {
     // a hostile file can nest containers deeper than the JS stack: say so instead of crashing
     if (e instanceof RangeError) {
-      throw new VitDatasetError('VIT_PICKLE_FORMAT', `readPickle: pickle nests containers too deeply to rebuild (${e.message})`, { file: options.file, cause: e });
+      throw new VitDatasetError(`readPickle: pickle nests containers too deeply to rebuild (${e.message})`, { code: 'VIT_PICKLE_FORMAT', file: options.file, cause: e });
     }
     throw e;
   }
@@ -138,10 +138,10 @@ class Unpickler {
   }
 
   private forbid(what: string): VitDatasetError {
-    return new VitDatasetError('VIT_PICKLE_FORBIDDEN', `readPickle refuses ${what}: only data (dict, list, tuple, str, bytes, int, float, bool, None, numpy arrays of numbers) is allowed`, { file: this.file });
+    return new VitDatasetError(`readPickle refuses ${what}: only data (dict, list, tuple, str, bytes, int, float, bool, None, numpy arrays of numbers) is allowed`, { code: 'VIT_PICKLE_FORBIDDEN', file: this.file });
   }
   private bad(what: string): VitDatasetError {
-    return new VitDatasetError('VIT_PICKLE_FORMAT', `readPickle: malformed pickle, ${what} (at byte ${this.pos})`, { file: this.file });
+    return new VitDatasetError(`readPickle: malformed pickle, ${what} (at byte ${this.pos})`, { code: 'VIT_PICKLE_FORMAT', file: this.file });
   }
 
   private need(n: number): void {

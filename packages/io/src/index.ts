@@ -1,4 +1,7 @@
 export { VitError, VitIoError, VitValueError } from './errors.js';
+export type { VitErrorOptions } from './errors.js';
+export { VIT_ERROR_CODES } from './errorCodes.js';
+export type { VitErrorCode } from './errorCodes.js';
 export { tensor, ndarray } from './tensor.js';
 export type { DType, Tensor, TypedArray, NdArray, Data } from './tensor.js';
 export { assertTensor, assertFinite, dtypeOf, shapeText } from './assert.js';
@@ -6,8 +9,13 @@ export type { AssertTensorOptions } from './assert.js';
 export { resolveLayers } from './layers.js';
 export type { LayerSelection } from './layers.js';
 export { referenceBackend } from './referenceBackend.js';
+export { ortBackend } from './ort/ortBackend.js';
+export type { OrtBackendOptions } from './ort/ortBackend.js';
+export { resolveBackend } from './resolveBackend.js';
+export { setDefaultBackend } from './setDefaultBackend.js';
+export { Prng } from './prng.js';
 export type { Matrix, MatmulOptions, NearestResult, NumericBackend, TopKOptions, TopKResult } from './backend.js';
-export type { Accumulator, AccumulatorJSON } from './accumulator.js';
+export type { Accumulator, AccumulatorJSON, AccumulatorRestoreOptions } from './accumulator.js';
 
 // Tensor helpers
 export { typedArrayFor, isDType, DTYPES } from './dtype.js';

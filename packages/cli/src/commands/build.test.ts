@@ -92,7 +92,7 @@ describe('vit build', () => {
     writeFileSync(ckpt, serializeSafetensors({ ...randomViTWeights(config), mask_token: tensor(new Float32Array(16), [1, 1, 16]) }));
     const strict = await vit('build', '--weights', ckpt, '--heads', '2', '--out', fresh());
     expect(strict.code).toBe(1);
-    expect(strict.err).toMatch(/^vit build: `weights` of buildViT has a key the config does not use: `mask_token`/);
+    expect(strict.err).toMatch(/^vit build: `--weights` has a key the config does not use: `mask_token`/);
     const loose = await vit('build', '--weights', ckpt, '--heads', '2', '--no-strict', '--out', fresh(), '--json');
     expect(loose.code).toBe(0);
     expect((JSON.parse(loose.out) as BuildJson).config.depth).toBe(1);
@@ -138,11 +138,11 @@ describe('vit build', () => {
     writeFileSync(cfgFile, readFileSync(join(FIX, 'plain', 'config.json')));
     const mismatch = await vit('build', '--config', cfgFile, '--weights', join(FIX, 'registers', 'weights.safetensors'), '--out', out);
     expect(mismatch.code).toBe(1);
-    expect(mismatch.err).toBe("vit build: `weights['pos_embed']` of buildViT has shape [1,6,32]; the config needs [1,5,32] (1 prefix + 2×2 patches for `config.imageSize` 16×16, `config.patchSize` 8×8, `config.noEmbedClass` false).\n");
+    expect(mismatch.err).toBe("vit build: `weights['pos_embed']` has shape [1,6,32]; the config needs [1,5,32] (1 prefix + 2×2 patches for `config.imageSize` 16×16, `config.patchSize` 8×8, `config.noEmbedClass` false).\n");
     const inconsistent = fresh('.json');
     writeFileSync(inconsistent, JSON.stringify({ imageSize: 20, patchSize: 8, dim: 16, depth: 1, heads: 2 }));
     const r = await vit('build', '--config', inconsistent, '--out', out);
-    expect(r.err).toBe('vit build: `config.imageSize` of buildViT must be a multiple of `config.patchSize` (8×8) on each axis. Got [20,20].\n');
+    expect(r.err).toBe('vit build: `config.imageSize` must be a multiple of `config.patchSize` (8×8) on each axis. Got [20,20].\n');
     const notJson = fresh('.json');
     writeFileSync(notJson, '{ dim: 3');
     expect((await vit('build', '--config', notJson, '--out', out)).err).toMatch(/^vit build: `--config` of vit build: .* is not valid JSON \(/);

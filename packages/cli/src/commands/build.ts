@@ -32,7 +32,12 @@ export interface BuildJson {
   parameters: number;
   /** Graph outputs, taps first. */
   outputs: string[];
+  /** What was assumed rather than read (one line each, also printed on stderr), e.g. the heads of an unusual width. */
+  warnings: string[];
 }
+
+/** Widths whose heads timm's ViT families fix (inferViTConfig's table); other widths get head width 64. */
+const FAMILY_WIDTHS = new Set([192, 384, 512, 768, 1024, 1280, 1408, 1664]);
 
 interface BuildFlags {
   config?: string;
@@ -87,6 +92,7 @@ export function registerBuild(program: Command): Command {
       let config: ViTConfig;
       let preprocessing: ViTPreprocessing | undefined;
       let configSource: string;
+      const warnings: string[] = [];
       if (opts.config !== undefined) {
         const inferOnly = (['heads', 'imageSize', 'layerNormEps', 'mlpAct'] as const).find((k) => opts[k] !== undefined);
         if (inferOnly) {
@@ -111,9 +117,14 @@ export function registerBuild(program: Command): Command {
           layerNormEps: eps,
         });
         configSource = `inferred from ${opts.weights}`;
+        const headsInCheckpoint = Object.keys(ckpt.tensors).some((k) => k.endsWith('relative_position_bias_table'));
+        if (opts.heads === undefined && !headsInCheckpoint && !FAMILY_WIDTHS.has(config.dim)) {
+          warnings.push(`assumed ${config.heads} attention head(s) of width 64: a checkpoint of width ${config.dim} does not tell its heads; pass --heads <n> if that is wrong.`);
+        }
       } else {
         throw new VitValueError(`\`--config\` of ${VERB} is required unless --weights is given: a preset (e.g. vit_base_patch16_224) or a JSON config file.`);
       }
+      for (const w of warnings) err(`${VERB}: warning: ${w}\n`);
       // buildViT is synchronous (seconds for ViT-B and larger): say so on a terminal, then clear the line.
       const status = errIsTTY ? `${VERB}: building the ViT…` : '';
       if (errIsTTY) err(status);
@@ -134,6 +145,7 @@ export function registerBuild(program: Command): Command {
         config: resolved,
         parameters: vitParameterCount(config),
         outputs,
+        warnings,
       };
       if (opts.json) {
         out(`${JSON.stringify(j)}\n`);
