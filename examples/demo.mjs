@@ -16,8 +16,8 @@
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { atomicWrite, readLabelPng, tensor, writeNpy } from '@vit/io';
-import { ortBackend, ViTSession, inspectModel } from '@vit/runtime';
+import { atomicWrite, imageDecoder, readLabelPng, tensor, writeNpy } from '@vit/io';
+import { ortBackend, ViTSession, inspectModel, transformMask } from '@vit/runtime';
 import { AttentionSuiteAccumulator, classifyHeads, describeHeads } from '@vit/attention';
 import { FeatureCollector, cka, clusterMetrics } from '@vit/features';
 import { knnPerLayer } from '@vit/tasks';
@@ -25,18 +25,6 @@ import { knnPerLayer } from '@vit/tasks';
 const zoo = fileURLToPath(new URL('./zoo/', import.meta.url));
 const out = resolve(process.argv[2] ?? 'demo-output');
 const MODELS = ['fs', 'clip', 'dino', 'mocov3', 'mae', 'beit', 'random'];
-
-/** Token-level ground truth: a token is foreground when any of its pixels is (SPEC 5). */
-function tokenMask(mask, gh, gw) {
-  const [h, w] = mask.shape;
-  const t = new Uint8Array(gh * gw);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (mask.data[mask.offset + y * w + x]) t[Math.floor((y * gh) / h) * gw + Math.floor((x * gw) / w)] = 1;
-    }
-  }
-  return t;
-}
 
 /** Rows `[from, to)` of an `[N,D]` tensor, as a view. */
 const rows = (t, from, to) => tensor(t.data.subarray(t.offset + from * t.shape[1], t.offset + to * t.shape[1]), [to - from, t.shape[1]]);
@@ -60,15 +48,16 @@ async function main() {
   try {
     const inputs = sample.files.map((f, i) => ({ path: join(sampleDir, 'images', f), id: String(i), label: sample.labels[i] }));
     const masks = await Promise.all(sample.files.map((f) => readLabelPng(join(sampleDir, 'masks', f))));
-    const results = { sample: { images: n, classes: sample.classes, knnProtocol: protocol }, models: [], lastLayerCKA: null };
+    const decoder = (await imageDecoder()).description; // JPEG decoder that ran (sharp = Pillow's pixels)
+    const results = { sample: { images: n, classes: sample.classes, knnProtocol: protocol }, decoder, models: [], lastLayerCKA: null };
     const lastCls = [];
 
     for (const name of MODELS) {
       const card = JSON.parse(await readFile(join(zoo, `${name}.json`), 'utf8'));
       const modelPath = join(zoo, `${name}.onnx`);
       const info = await inspectModel(modelPath);
-      const { grid } = info;
-      const gt = masks.map((m) => tokenMask(m, grid[0], grid[1]));
+      // Token-level ground truth through the session's own Resize → CenterCrop (SPEC 5: any pixel).
+      const gt = masks.map((m) => transformMask(m, { crop: info.imageSize, patch: info.patch }).tokens.data);
       const session = await ViTSession.create(modelPath, { taps: ['attention', 'block'], batchSize: 100, preset: 'imagenet' });
       const suite = new AttentionSuiteAccumulator({ saliency: { source: 'cls' } });
       const collector = new FeatureCollector({ tokens: 'cls' }); // the prefix comes from each Capture's grid

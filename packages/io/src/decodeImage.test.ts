@@ -63,9 +63,9 @@ function catchIo(p: Promise<unknown>): Promise<VitIoError> {
 
 describe('decodeImage: JPEG', () => {
   it.each(images.filter((e) => e.orientation && e.file.includes('orientation')).map((e) => [e.orientation!, e] as const))(
-    'applies EXIF orientation %i like the TIFF definition and like Pillow',
+    'applies EXIF orientation %i when asked, like the TIFF definition and like Pillow',
     async (k, e) => {
-      const t = await decodeImage(fixture(e.file), e.file);
+      const t = await decodeImage(fixture(e.file), { file: e.file, exifOrientation: true });
       expect(t.shape).toEqual(e.shape);
       expect(t.data).toBeInstanceOf(Uint8Array);
       // Against an independent transform of the known picture (JPEG loss ≤ a few levels).
@@ -74,12 +74,21 @@ describe('decodeImage: JPEG', () => {
       expect(maxAbsDiff(t.data, want.data)).toBeLessThanOrEqual(6);
       // And against Pillow's exif_transpose of the same file.
       const pil = parseNpy(fixture(e.expected!)).tensor;
-      expect(maxAbsDiff(t.data, pil.data as Uint8Array)).toBeLessThanOrEqual(2);
+      expect(maxAbsDiff(t.data, pil.data as Uint8Array)).toBe(0);
+      const js = await decodeImage(fixture(e.file), { file: e.file, exifOrientation: true, decoder: 'jimp' });
+      expect(js.shape).toEqual(e.shape);
+      expect(maxAbsDiff(js.data, pil.data as Uint8Array)).toBeLessThanOrEqual(2);
+      // Without the option both return the stored (unrotated) picture, as PIL.Image.open.
+      for (const decoder of ['sharp', 'jimp'] as const) {
+        const stored = await decodeImage(fixture(e.file), { decoder });
+        expect(stored.shape).toEqual([16, 32, 3]);
+        expect(maxAbsDiff(stored.data, basePicture().data)).toBeLessThanOrEqual(6);
+      }
     },
   );
-  it('decodes progressive, grayscale, CMYK and 4:2:0 JPEGs close to Pillow', async () => {
+  it('decodes progressive, grayscale, CMYK and 4:2:0 JPEGs close to Pillow with the jimp fallback', async () => {
     for (const e of images.filter((x) => x.kind === 'jpeg' && !x.file.includes('orientation'))) {
-      const t = await decodeImage(fixture(e.file), { file: e.file });
+      const t = await decodeImage(fixture(e.file), { file: e.file, decoder: 'jimp' });
       const pil = parseNpy(fixture(e.expected!)).tensor.data as Uint8Array;
       expect(t.shape, e.file).toEqual(e.shape);
       let sum = 0;

@@ -1,7 +1,8 @@
-import { decodeJpegRgba, isJpeg } from './jpeg.js';
+import { decodeJpegRgb, isJpeg, type JpegDecoderChoice } from './jpeg.js';
 import { asBytes, fileOf, hexHead, ioError } from './ioUtil.js';
 import { decodePngImage, isPng, type DecodedPngImage } from './png.js';
 import { tensor, type Tensor } from './tensor.js';
+import { VitValueError } from './errors.js';
 
 /** Options of {@link decodeImage}. */
 export interface DecodeImageOptions {
@@ -11,13 +12,31 @@ export interface DecodeImageOptions {
   alpha?: boolean;
   /** Refuse images with more pixels than this (guards memory against corrupt or hostile headers). @default 268435456 (2^28) */
   maxPixels?: number;
+  /**
+   * JPEG decoder: `'auto'` uses sharp (libjpeg-turbo; Pillow's pixels exactly) when it loads and
+   * the pure-JS jimp otherwise; `'sharp'` fails when sharp cannot load; `'jimp'` forces the
+   * fallback (see {@link imageDecoder}).
+   * @default 'auto'
+   */
+  decoder?: JpegDecoderChoice;
+  /**
+   * Rotate/flip JPEGs upright by their EXIF orientation tag, as `PIL.ImageOps.exif_transpose`
+   * does. Off by default because `PIL.Image.open` (and so torchvision's and timm's datasets)
+   * does not apply it: the model saw the stored pixels.
+   * @default false
+   */
+  exifOrientation?: boolean;
 }
 
 /**
  * Decode a JPEG or PNG (told apart by their magic bytes, not the file name) into an 8-bit
  * `[H,W,3]` RGB tensor, or `[H,W,4]` RGBA with `{ alpha: true }`.
- * - JPEG: baseline and progressive (via jimp / jpeg-js), with the EXIF orientation applied,
- *   so the result is upright as a viewer shows it (all 8 orientations).
+ * - JPEG: pixel for pixel `np.asarray(PIL.Image.open(f).convert('RGB'))` with libjpeg-turbo's
+ *   defaults (ISLOW IDCT, fancy chroma upsampling; baseline, progressive, arithmetic, restart
+ *   markers; gray, YCbCr, CMYK/YCCK with Pillow's CMYK→RGB arithmetic; ICC profiles ignored)
+ *   when the optional `sharp` loads, else jimp (jpeg-js) with differences of up to tens of levels;
+ *   {@link imageDecoder} says which. Like `Image.open`, the EXIF orientation is NOT applied unless
+ *   `exifOrientation: true` (then all 8 orientations, as `ImageOps.exif_transpose`).
  * - PNG: every colour type and bit depth (1–16); grayscale is replicated to RGB, palettes are
  *   expanded (use {@link decodeIndexedPng} for the indices), 16-bit samples keep their high
  *   byte (`v >> 8`, as Pillow and libpng do), and `tRNS` transparency becomes alpha.
@@ -39,16 +58,16 @@ export async function decodeImage(bytes: Uint8Array | ArrayBuffer, options: stri
     return tensor(pngToRgb(png, C, file), [png.height, png.width, C]);
   }
   if (isJpeg(b)) {
-    const { width, height, rgba } = await decodeJpegRgba(b, 'decodeImage', file, maxPixels);
-    if (C === 4) return tensor(rgba.slice(), [height, width, 4]);
-    const n = width * height;
-    const out = new Uint8Array(n * 3);
-    for (let i = 0, j = 0; i < n; i++, j += 4) {
-      out[i * 3] = rgba[j];
-      out[i * 3 + 1] = rgba[j + 1];
-      out[i * 3 + 2] = rgba[j + 2];
+    const decoder = o.decoder ?? 'auto';
+    if (decoder !== 'auto' && decoder !== 'sharp' && decoder !== 'jimp') {
+      throw new VitValueError(`\`options.decoder\` of decodeImage must be 'auto', 'sharp' or 'jimp'. Got ${JSON.stringify(decoder)}.`);
     }
-    return tensor(out, [height, width, 3]);
+    const { width, height, rgb } = await decodeJpegRgb(b, 'decodeImage', file, { maxPixels, decoder, exifOrientation: !!o.exifOrientation });
+    if (C === 3) return tensor(rgb, [height, width, 3]);
+    const n = width * height;
+    const out = new Uint8Array(n * 4).fill(255);
+    for (let i = 0; i < n; i++) out.set(rgb.subarray(i * 3, i * 3 + 3), i * 4);
+    return tensor(out, [height, width, 4]);
   }
   throw ioError('decodeImage', file, 'VIT_IO_MAGIC', `not a PNG or JPEG image: it starts with ${hexHead(b)}.`);
 }

@@ -19,6 +19,7 @@ describe('@vit/io public API', () => {
       'dtypeOf',
       'encodePng',
       'fromTypedArray',
+      'imageDecoder',
       'isContiguous',
       'isDType',
       'ndarray',

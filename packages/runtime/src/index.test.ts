@@ -26,13 +26,18 @@ it('exports exactly the public API', async () => {
     'ortBackend',
     'preprocess',
     'preprocessBatch',
+    'preprocessPreset',
+    'preprocessPresets',
     'randomViTWeights',
     'resizeBicubic',
     'resolveViTConfig',
     'tensorProto',
     'tileOffsets',
+    'transformKeypoints',
+    'transformMask',
     'valueInfo',
     'vitParameterCount',
     'vitPresets',
+    'writeViT',
   ]);
 });

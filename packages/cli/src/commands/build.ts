@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { VitValueError, atomicWrite, readSafetensors, resolveLayers, type SafetensorsResult } from '@vit/io';
+import { VitValueError, readSafetensors, resolveLayers, type SafetensorsResult } from '@vit/io';
 import {
-  buildViT,
   inferViTConfig,
   resolveViTConfig,
   vitParameterCount,
@@ -10,6 +9,8 @@ import {
   type ResolvedViTConfig,
   type ViTConfig,
   type ViTPreprocessing,
+  type WrittenViT,
+  writeViT,
 } from '@vit/runtime';
 import { outputOf } from '../output.js';
 import { parseImageSize, parseLayers, parsePositiveInt, parseTaps } from '../parse.js';
@@ -125,13 +126,13 @@ export function registerBuild(program: Command): Command {
         throw new VitValueError(`\`--config\` of ${VERB} is required unless --weights is given: a preset (e.g. vit_base_patch16_224) or a JSON config file.`);
       }
       for (const w of warnings) err(`${VERB}: warning: ${w}\n`);
-      // buildViT is synchronous (seconds for ViT-B and larger): say so on a terminal, then clear the line.
+      // Building is synchronous (seconds for ViT-B and larger): say so on a terminal, then clear the line.
       const status = errIsTTY ? `${VERB}: building the ViT…` : '';
       if (errIsTTY) err(status);
-      let bytes: Uint8Array;
+      let written: WrittenViT;
       try {
-        bytes = buildViT(config, ckpt, { taps, layers, seed, strict: opts.strict, preprocessing });
-        await atomicWrite(opts.out, bytes);
+        // writeViT stores the weights in <out>.data above the 2 GB one protobuf holds (ViT-H/14).
+        written = await writeViT(opts.out, config, ckpt, { taps, layers, seed, strict: opts.strict, preprocessing });
       } finally {
         if (errIsTTY) err(`\r${' '.repeat(status.length)}\r`);
       }
@@ -139,7 +140,7 @@ export function registerBuild(program: Command): Command {
       const outputs = [...resolveLayers(layers, resolved.depth).flatMap((l) => taps.map((t) => `${t}.${l}`)), resolved.numClasses ? 'logits' : 'features'];
       const j: BuildJson = {
         out: opts.out,
-        bytes: bytes.length,
+        bytes: written.bytes,
         weights: opts.weights ? { source: 'checkpoint', path: opts.weights } : { source: 'random', seed },
         configSource,
         config: resolved,
@@ -153,7 +154,7 @@ export function registerBuild(program: Command): Command {
       }
       const c = resolved;
       out(
-        `wrote ${opts.out} (${(bytes.length / 1e6).toFixed(1)} MB): ViT dim ${c.dim}, depth ${c.depth}, heads ${c.heads}, patch ${c.patchSize.join('×')}, ` +
+        `wrote ${opts.out}${written.data ? ` + ${written.data}` : ''} (${(written.bytes / 1e6).toFixed(1)} MB): ViT dim ${c.dim}, depth ${c.depth}, heads ${c.heads}, patch ${c.patchSize.join('×')}, ` +
           `input ${c.imageSize.join('×')}, grid ${c.grid.join('×')}, ${c.tokens} tokens (${c.prefixTokens} prefix), ${(j.parameters / 1e6).toFixed(2)}M parameters, ` +
           `${opts.weights ? `weights from ${opts.weights}` : `random weights (seed ${seed})`}; outputs ${taps.join(', ')} × ${layers === 'all' ? 'all layers' : `layers ${layers.join(',')}`} and ${c.numClasses ? 'logits' : 'features'}\n`,
       );

@@ -2,8 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readNpy, tensor, VitError, VitIoError, VitValueError, type Tensor } from '@vit/io';
-import { ViTSession, type Capture, type ModelInfo, type SessionPreset, type SkippedImage, type TapName } from '@vit/runtime';
+import { imageDecoder, readNpy, tensor, VitError, VitIoError, VitValueError, type Tensor } from '@vit/io';
+import {
+  normalizationPresets,
+  preprocessPreset,
+  ViTSession,
+  type Capture,
+  type Interpolation,
+  type ModelInfo,
+  type PreprocessConfig,
+  type SessionPreset,
+  type SkippedImage,
+  type TapName,
+} from '@vit/runtime';
 import { listImages } from '../listImages.js';
 import { NpyStream } from '../npyStream.js';
 import { outputOf } from '../output.js';
@@ -26,15 +37,41 @@ interface ExtractFlags {
   threads?: string;
   device: string;
   imageSize?: string;
+  resize?: string;
+  crop?: string;
+  interpolation?: string;
+  antialias: boolean;
+  dtype: string;
+  tokens: string;
   json?: boolean;
 }
+
+/** Which rows of each tap are written (`--tokens`). */
+export type ExtractTokens = 'all' | 'cls' | 'spatial';
 
 /** `manifest.json` written beside the arrays. */
 export interface ExtractManifest {
   model: string;
   summary: Pick<ModelInfo, 'layers' | 'heads' | 'dim' | 'tokens' | 'prefixTokens' | 'grid' | 'patch' | 'imageSize'>;
   grid: { gh: number; gw: number; prefix: number; patch: number };
-  source: { pixels: string } | { images: string; preset: SessionPreset };
+  source:
+    | { pixels: string }
+    | {
+        images: string;
+        /** The `--preset` name. */
+        preset: string;
+        /** The transform applied to every image (crop = the model's input size). */
+        preprocess: { resize: number | null; crop: [number, number]; interpolation: Interpolation; antialias: boolean; mean: number[]; std: number[] };
+        /** The JPEG decoder that ran, e.g. "sharp 0.34.5 (libvips 8.17.3, mozjpeg …)" (PNG is always decoded in JS). */
+        decoder: string;
+      };
+  /** Element type of every array. */
+  dtype: 'float32' | 'float16';
+  /**
+   * Rows kept: `all`; `cls` — token taps `[N,D]` (CLS token), attention `[N,H,T]` (the CLS query row);
+   * `spatial` — token taps `[N,gh·gw,D]`, attention `[N,H,gh·gw,T]` (spatial query rows, every key).
+   */
+  tokens: ExtractTokens;
   taps: TapName[];
   /** 1-based layers. */
   layers: number[];
@@ -65,7 +102,17 @@ export function registerExtract(program: Command): Command {
     .option('--taps <list>', 'comma list of attention, block, attnIn, mlpIn, attnSkip, attnBranch, mlpSkip, mlpBranch', 'attention,block')
     .option('--layers <list>', '"all" or 1-based layers, e.g. 1,5,12 (negative = from the end)', 'all')
     .option('--batch <n>', 'images per batch (default 8, or the graph’s static batch)')
-    .option('--preset <name>', 'normalisation for --images: imagenet, clip or inception', 'imagenet')
+    .option(
+      '--preset <name>',
+      'preprocessing for --images: imagenet-dino, mae, mocov3, torchvision, clip, timm-augreg, beit, timm:<crop_pct>,<interp>[,<norm>], or a plain normalisation (imagenet, inception: Resize(S) → CenterCrop(S) bicubic)',
+      'imagenet',
+    )
+    .option('--resize <n>', 'resize the shorter side to n before the centre crop (overrides the preset)')
+    .option('--crop <n>', 'centre-crop size = the model input size (for graphs with dynamic height/width, like --image-size n,n)')
+    .option('--interpolation <mode>', 'bilinear, bicubic or nearest (overrides the preset)')
+    .option('--no-antialias', 'resize as a float tensor without antialiasing (torch F.interpolate) instead of as a PIL image')
+    .option('--dtype <type>', 'element type of the arrays: float32 or float16 (half the bytes)', 'float32')
+    .option('--tokens <which>', 'rows to keep: all; cls (token taps [N,D], attention CLS row [N,H,T]); spatial (patch tokens / their attention rows)', 'all')
     .option('--skip-bad', 'exit 0 even when some images could not be decoded (they are skipped either way)')
     .option('--force', 'replace an existing non-empty --out directory')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)')
@@ -88,9 +135,30 @@ async function extract(model: string, f: ExtractFlags, cmd: Command): Promise<vo
   const intraOpThreads = f.threads === undefined ? undefined : parsePositiveInt(f.threads, '--threads', VERB);
   const imageSize = f.imageSize === undefined ? undefined : parseImageSize(f.imageSize, '--image-size', VERB);
   if (f.device !== 'cpu' && f.device !== 'cuda') throw new VitValueError(`\`--device\` of ${VERB} must be cpu or cuda. Got "${f.device}".`);
-  if (!['imagenet', 'clip', 'inception'].includes(f.preset)) {
-    throw new VitValueError(`\`--preset\` of ${VERB} must be imagenet, clip or inception. Got "${f.preset}".`);
+  if (f.dtype !== 'float32' && f.dtype !== 'float16') throw new VitValueError(`\`--dtype\` of ${VERB} must be float32 or float16. Got "${f.dtype}".`);
+  if (!['all', 'cls', 'spatial'].includes(f.tokens)) throw new VitValueError(`\`--tokens\` of ${VERB} must be all, cls or spatial. Got "${f.tokens}".`);
+  const tokens = f.tokens as ExtractTokens;
+  const dtype = f.dtype as 'float32' | 'float16';
+  const crop = f.crop === undefined ? undefined : parsePositiveInt(f.crop, '--crop', VERB);
+  if (crop !== undefined && imageSize && (imageSize[0] !== crop || imageSize[1] !== crop)) {
+    throw new VitValueError(`\`--crop\` of ${VERB} must agree with --image-size ${imageSize.join(',')}. Got ${crop}.`);
   }
+  const requestedSize = imageSize ?? (crop === undefined ? undefined : ([crop, crop] as [number, number]));
+  const resize = f.resize === undefined ? undefined : parsePositiveInt(f.resize, '--resize', VERB);
+  if (f.interpolation !== undefined && !['bilinear', 'bicubic', 'nearest'].includes(f.interpolation)) {
+    throw new VitValueError(`\`--interpolation\` of ${VERB} must be bilinear, bicubic or nearest. Got "${f.interpolation}".`);
+  }
+  // The preset is resolved once the model's input size is known; check its name now.
+  const presetFor = (size: number): PreprocessConfig => {
+    try {
+      return preprocessPreset(f.preset, { crop: size });
+    } catch {
+      throw new VitValueError(
+        `\`--preset\` of ${VERB} must be imagenet-dino, mae, mocov3, torchvision, clip, timm-augreg, beit, imagenet, inception or timm:<crop_pct>,<bilinear|bicubic|nearest>[,imagenet|clip|inception]. Got "${f.preset}".`,
+      );
+    }
+  };
+  presetFor(224);
   const outDir = resolve(f.out);
   await checkOut(outDir, !!f.force);
 
@@ -113,9 +181,31 @@ async function extract(model: string, f: ExtractFlags, cmd: Command): Promise<vo
     batchSize,
     intraOpThreads,
     device: f.device as 'cpu' | 'cuda',
-    preset: f.preset as SessionPreset,
-    imageSize,
+    imageSize: requestedSize,
+    // The preset is scaled to the graph's input size (timm's ⌊crop / crop_pct⌋); crop_pct 1 presets
+    // (clip, imagenet, inception) keep the covering resize, so non-square inputs work as before.
+    transform: ([h, w]) => {
+      const { crop: _crop, resize: presetResize, ...p } = presetFor(Math.min(h, w));
+      const cover = p.cropPct === 1;
+      return {
+        ...p,
+        ...(cover ? { cropPct: undefined } : {}),
+        ...(resize !== undefined ? { resize } : cover ? {} : { resize: presetResize }),
+        ...(f.interpolation !== undefined ? { interpolation: f.interpolation as Interpolation } : {}),
+        ...(f.antialias === false ? { antialias: false } : {}),
+      };
+    },
   });
+  if (requestedSize && (requestedSize[0] !== session.info.imageSize[0] || requestedSize[1] !== session.info.imageSize[1])) {
+    writeErr(
+      `vit extract: warning: ${imageSize ? `--image-size ${imageSize.join(',')}` : `--crop ${crop}`} is ignored: this graph's input is fixed at ${session.info.imageSize.join('×')}; images are cropped to that.\n`,
+    );
+  }
+  if (tokens === 'cls' && session.info.prefixTokens < 1) {
+    await session.close();
+    throw new VitValueError(`\`--tokens cls\` of ${VERB} needs a CLS token; this model has no prefix tokens. Use --tokens spatial or all.`);
+  }
+  const decoder = f.images !== undefined ? (await imageDecoder()).description : '';
   const tmp = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
   const streams = new Map<string, NpyStream>();
   const progress = new Progress(errIsTTY, pixels ? pixels.shape[0] : files.length, 'extract');
@@ -137,12 +227,13 @@ async function extract(model: string, f: ExtractFlags, cmd: Command): Promise<vo
         const list = cap.taps[tap]!;
         for (const [i, t] of list.entries()) {
           const name = `${tap}-${cap.layers[i]}.npy`;
+          const rows = selectTokens(t, tap, tokens, info.prefixTokens);
           let s = streams.get(name);
           if (!s) {
-            s = await NpyStream.create(join(tmp, name), t.shape.slice(1));
+            s = await NpyStream.create(join(tmp, name), rows.shape.slice(1), dtype);
             streams.set(name, s);
           }
-          await s.append(t);
+          await s.append(rows);
         }
       }
       for (const [k, id] of cap.meta.ids.entries()) images.push({ index: cap.meta.indices[k], id });
@@ -178,7 +269,9 @@ async function extract(model: string, f: ExtractFlags, cmd: Command): Promise<vo
       model,
       summary: pick(info),
       grid: { gh: info.grid[0], gw: info.grid[1], prefix: info.prefixTokens, patch: info.patch },
-      source: pixels ? { pixels: f.pixels! } : { images: f.images!, preset: f.preset as SessionPreset },
+      source: pixels ? { pixels: f.pixels! } : { images: f.images!, preset: f.preset, preprocess: describePreprocess(session), decoder },
+      dtype,
+      tokens,
       taps,
       layers: session.layers,
       images: images.map((im) => ({ index: im.index, id: f.images ? relative(f.images, im.id) : im.id })),
@@ -208,6 +301,39 @@ async function extract(model: string, f: ExtractFlags, cmd: Command): Promise<vo
   } finally {
     await session.close();
   }
+}
+
+function describePreprocess(s: ViTSession): Extract<ExtractManifest['source'], { images: string }>['preprocess'] {
+  const p = s.preprocess;
+  const norm = normalizationPresets[(p.preset ?? 'imagenet') as SessionPreset];
+  return {
+    resize: p.resize ?? null,
+    crop: [...s.info.imageSize] as [number, number],
+    interpolation: p.interpolation ?? 'bicubic',
+    antialias: p.antialias ?? true,
+    mean: [...(p.mean ?? norm.mean)],
+    std: [...(p.std ?? norm.std)],
+  };
+}
+
+/** Keep the `--tokens` rows of one batch of a tap (a new contiguous tensor, or the input for `all`). */
+function selectTokens(t: Tensor<Float32Array>, tap: TapName, tokens: ExtractTokens, prefix: number): Tensor<Float32Array> {
+  if (tokens === 'all') return t;
+  const src = t.data.subarray(t.offset, t.offset + t.size);
+  if (tap === 'attention') {
+    const [B, H, T, K] = t.shape;
+    const from = tokens === 'cls' ? 0 : prefix;
+    const n = tokens === 'cls' ? 1 : T - prefix;
+    const out = new Float32Array(B * H * n * K);
+    for (let bh = 0; bh < B * H; bh++) out.set(src.subarray((bh * T + from) * K, (bh * T + from + n) * K), bh * n * K);
+    return tensor(out, tokens === 'cls' ? [B, H, K] : [B, H, n, K]);
+  }
+  const [B, T, D] = t.shape;
+  const from = tokens === 'cls' ? 0 : prefix;
+  const n = tokens === 'cls' ? 1 : T - prefix;
+  const out = new Float32Array(B * n * D);
+  for (let b = 0; b < B; b++) out.set(src.subarray((b * T + from) * D, (b * T + from + n) * D), b * n * D);
+  return tensor(out, tokens === 'cls' ? [B, D] : [B, n, D]);
 }
 
 function pick(info: ModelInfo): ExtractManifest['summary'] {

@@ -36,7 +36,7 @@ export function registerInspect(program: Command): Command {
   return program
     .command('inspect')
     .description('Show layers, heads, width, tokens, grid, patch, input size and the tensor found for every tap of a ViT ONNX graph.')
-    .argument('<model>', 'the .onnx file')
+    .argument('<model>', 'the .onnx file (external-data weights, e.g. model.onnx.data, are read from its folder)')
     .option('--json', 'print exactly one JSON object')
     .option('--image-size <h,w>', 'input size, for graphs whose spatial axes are dynamic')
     .action(async (model: string, opts: { json?: boolean; imageSize?: string }, cmd: Command) => {
@@ -61,7 +61,7 @@ export function registerInspect(program: Command): Command {
         ['batch', j.input.batch === null ? 'dynamic' : `static ${j.input.batch}`],
         ['input', j.input.name],
         ['norm', j.norm],
-        ['fused', String(j.fused)],
+        ['fused', j.fused ? 'true (attention op rewritten into MatMul/Softmax/MatMul to tap it)' : 'false'],
       ];
       let text = rows.map(([k, v]) => `${k.padEnd(13)}${v}`).join('\n') + '\n\ntaps (tensor per block, layout in the graph)\n';
       for (const tap of TAP_NAMES) {

@@ -174,7 +174,7 @@ describe('buildViT bad input', () => {
 
   it('refuses models above the 2 GB protobuf limit before allocating anything', () => {
     expect(() => buildViT({ imageSize: 224, patchSize: 14, dim: 1280, depth: 32, heads: 16 })).toThrow(
-      '`config` of buildViT describes 2.52 GB of float32 weights, above the 2 GB a single ONNX protobuf can hold (ViT-H/14 and larger); external-data ONNX files are not supported yet.',
+      '`config` of buildViT describes 2.52 GB of float32 weights, above the 2 GB a single ONNX protobuf can hold (ViT-H/14 and larger); write it with writeViT (or vit build), which stores the weights in an external-data file beside the model.',
     );
   });
 });

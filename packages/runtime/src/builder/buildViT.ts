@@ -1,15 +1,9 @@
-import { VitValueError, resolveLayers, type LayerSelection } from '@vit/io';
-import { encodeModel, model } from '../onnx/proto.js';
-import { TAP_NAMES, type TapName } from '../instrument/types.js';
-import { loadViTWeights } from './loadViTWeights.js';
-import { randomViTWeights } from './randomViTWeights.js';
+import { VitValueError, type LayerSelection } from '@vit/io';
+import { encodeModel } from '../onnx/proto.js';
+import type { TapName } from '../instrument/types.js';
+import { buildViTModel, PROTOBUF_LIMIT, vitWeightBytes } from './buildViTModel.js';
 import { resolveConfig } from './resolveViTConfig.js';
-import type { ResolvedViTConfig, ViTConfig, ViTPreprocessing, ViTWeights } from './types.js';
-import { INPUT_NAME, vitGraph } from './vitGraph.js';
-import { vitParameters } from './vitParameters.js';
-
-/** protobuf messages are limited to 2 GiB; keep a margin for the graph itself. */
-const PROTOBUF_LIMIT = 2 ** 31 - 2 ** 24;
+import type { ViTConfig, ViTPreprocessing, ViTWeights } from './types.js';
 
 /** Options of {@link buildViT}. */
 export interface BuildViTOptions {
@@ -53,7 +47,8 @@ export interface BuildViTOptions {
  * @returns the serialised ONNX model.
  * @throws VitValueError `VIT_CONFIG` naming the config field; `VIT_WEIGHT_MISSING`,
  *   `VIT_WEIGHT_UNKNOWN`, `VIT_WEIGHT_SHAPE`, `VIT_WEIGHT_DTYPE`, `VIT_WEIGHT_VALUE` naming the
- *   checkpoint key; `VIT_MODEL_TOO_LARGE` above protobuf's 2 GB (ViT-H/14 in float32); `VIT_VALUE`
+ *   checkpoint key; `VIT_MODEL_TOO_LARGE` above protobuf's 2 GB (ViT-H/14 in float32: use `writeViT`,
+ *   which stores the weights in an external-data file); `VIT_VALUE`
  *   for a bad option.
  * @example
  * import { buildViT } from '@vit/runtime';
@@ -64,58 +59,15 @@ export interface BuildViTOptions {
 export function buildViT(config: ViTConfig, weights?: ViTWeights, options: BuildViTOptions = {}): Uint8Array {
   const fn = 'buildViT';
   const c = resolveConfig(config, fn);
-  const taps = [...new Set(options.taps ?? (['attention', 'block'] as const))];
-  for (const t of taps) {
-    if (!TAP_NAMES.includes(t)) {
-      throw new VitValueError(`\`options.taps\` of ${fn} must list tap names (${TAP_NAMES.join(', ')}). Got ${JSON.stringify(t)}.`);
-    }
-  }
-  let layers: number[];
-  try {
-    layers = resolveLayers(options.layers, c.depth);
-  } catch (e) {
-    throw new VitValueError(`\`options.layers\` of ${fn}: ${(e as Error).message}.`, { cause: e });
-  }
-  const strict = options.strict ?? true;
-  if (typeof strict !== 'boolean') throw new VitValueError(`\`options.strict\` of ${fn} must be true or false. Got ${JSON.stringify(strict)}.`);
-  if (options.preprocessing !== undefined) checkPreprocessing(options.preprocessing, c, fn);
-  const weightBytes = vitParameters(c).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1) * (p.kind === 'float' ? 4 : 8), 0);
+  const weightBytes = vitWeightBytes(c);
   if (weightBytes > PROTOBUF_LIMIT) {
     throw new VitValueError(
-      `\`config\` of ${fn} describes ${(weightBytes / 1e9).toFixed(2)} GB of float32 weights, above the 2 GB a single ONNX protobuf can hold (ViT-H/14 and larger); external-data ONNX files are not supported yet.`,
+      `\`config\` of ${fn} describes ${(weightBytes / 1e9).toFixed(2)} GB of float32 weights, above the 2 GB a single ONNX protobuf can hold (ViT-H/14 and larger); write it with writeViT (or vit build), which stores the weights in an external-data file beside the model.`,
       { code: 'VIT_MODEL_TOO_LARGE' },
     );
   }
-  const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(seed)) throw new VitValueError(`\`options.seed\` of ${fn} must be a safe integer. Got ${seed}.`);
-  const source = weights ?? randomViTWeights(config, { seed });
-  const loaded = loadViTWeights(c, source, fn, strict);
-  const parts = vitGraph(c, loaded, taps, layers);
-  const m = model({ name: 'vit', node: parts.nodes, initializer: parts.initializers, input: parts.inputs, output: parts.outputs }, 17);
-  m.docString = `Vision Transformer built by @vit/runtime buildViT; input ${INPUT_NAME} [B,${c.inChannels},${c.imageSize[0]},${c.imageSize[1]}].`;
-  m.metadataProps = [{ key: 'vit.config', value: JSON.stringify(publicConfig(c)) }];
-  if (options.preprocessing) m.metadataProps.push({ key: 'vit.preprocessing', value: JSON.stringify(options.preprocessing) });
+  const m = buildViTModel(config, c, weights, options, fn);
   const bytes = encodeModel(m);
   // protobufjs hands out a Node Buffer; return a plain Uint8Array view of the same memory.
   return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** The resolved config as a plain {@link ViTConfig} plus the derived grid, prefix and token counts. */
-function publicConfig(c: ResolvedViTConfig): Record<string, unknown> {
-  return { ...c };
-}
-
-function checkPreprocessing(p: ViTPreprocessing, c: ResolvedViTConfig, fn: string): void {
-  const bad = (field: string, expected: string, got: unknown): never => {
-    throw new VitValueError(`\`options.preprocessing${field ? `.${field}` : ''}\` of ${fn} must be ${expected}. Got ${JSON.stringify(got)}.`);
-  };
-  if (typeof p !== 'object' || p === null) bad('', 'an object { mean, std, inputSize, interpolation }', p);
-  const C = c.inChannels;
-  if (!(Array.isArray(p.mean) && p.mean.length === C && p.mean.every(Number.isFinite))) bad('mean', `${C} finite numbers`, p.mean);
-  if (!(Array.isArray(p.std) && p.std.length === C && p.std.every((s) => Number.isFinite(s) && s > 0))) bad('std', `${C} positive numbers`, p.std);
-  const want = [C, c.imageSize[0], c.imageSize[1]];
-  if (!(Array.isArray(p.inputSize) && p.inputSize.length === 3 && p.inputSize.every((s, i) => s === want[i]))) {
-    bad('inputSize', `[${want.join(', ')}] to match the config`, p.inputSize);
-  }
-  if (p.interpolation !== 'bicubic' && p.interpolation !== 'bilinear') bad('interpolation', "'bicubic' or 'bilinear'", p.interpolation);
 }

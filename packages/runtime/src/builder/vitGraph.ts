@@ -20,9 +20,17 @@ export interface VitGraphParts {
  * compute it. Tap tensors carry their output names (`attention.3`, `block.3`, …) whether exposed or
  * not; only those in `taps × layers` become graph outputs. Internal.
  */
-export function vitGraph(c: ResolvedViTConfig, w: LoadedWeights, taps: readonly TapName[], layers: readonly number[]): VitGraphParts {
+export function vitGraph(
+  c: ResolvedViTConfig,
+  w: LoadedWeights,
+  taps: readonly TapName[],
+  layers: readonly number[],
+  /** Called on each initializer as it is made (e.g. to move its bytes to an external-data file); its result is kept. */
+  sink: (t: TensorProto) => TensorProto = (t) => t,
+): VitGraphParts {
   const nodes: NodeProto[] = [];
-  const initializers: TensorProto[] = [];
+  const initializers = { push: (t: TensorProto) => list.push(sink(t)) };
+  const list: TensorProto[] = [];
   const D = c.dim;
   const H = c.heads;
   const hd = D / H;
@@ -188,5 +196,5 @@ export function vitGraph(c: ResolvedViTConfig, w: LoadedWeights, taps: readonly 
   }
   outputs.push(valueInfo(final, DataType.FLOAT, ['batch', c.numClasses > 0 ? c.numClasses : D]));
   const inputs = [valueInfo(INPUT_NAME, DataType.FLOAT, ['batch', c.inChannels, c.imageSize[0], c.imageSize[1]])];
-  return { nodes, initializers, inputs, outputs };
+  return { nodes, initializers: list, inputs, outputs };
 }

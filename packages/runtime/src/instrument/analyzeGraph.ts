@@ -2,6 +2,7 @@ import { DataType, type ModelProto, type NodeProto } from '../onnx/proto.js';
 import { VitModelError } from './errors.js';
 import { GraphIndex, LAYOUT_OPS } from './graphIndex.js';
 import type { ModelInfo, TapName } from './types.js';
+import { FUSED_OPS } from './unfuseAttention.js';
 
 /** Tensors found structurally for one block, before the probe run settles layouts. */
 export interface BlockTensors {
@@ -21,10 +22,11 @@ export interface GraphStructure {
   norm: ModelInfo['norm'];
 }
 
-const FUSED_OPS = new Set(['Attention', 'MultiHeadAttention', 'PackedAttention', 'PackedMultiHeadAttention', 'GroupQueryAttention', 'DecoderMaskedMultiHeadAttention']);
 
 /**
  * Find, by structure only, the attention softmaxes, residual adds and LayerNorm outputs of every block.
+ * Expects fused attention to have been unfused (`unfuseAttention`); external-data initializers are
+ * fine (only their names, types and dims are read).
  * @throws VitModelError for fused attention, no attention, or residual adds that cannot be found.
  */
 export function analyzeGraph(model: ModelProto, fn: string): GraphStructure {
@@ -38,19 +40,12 @@ export function analyzeGraph(model: ModelProto, fn: string): GraphStructure {
       );
     }
   }
-  const external = (graph.initializer ?? []).find((t) => t.dataLocation === 1 || t.externalData?.length);
-  if (external) {
-    throw new VitModelError(
-      `${fn}: initializer "${external.name}" is stored as external data (beside the .onnx file), which is not supported; save the model as one file: onnx.save(onnx.load(path), out, save_as_external_data=False) (models under 2 GB).`,
-      { code: 'VIT_UNSUPPORTED_GRAPH' },
-    );
-  }
   const g = new GraphIndex(graph);
   const opset = model.opsetImport?.find((o) => !o.domain)?.version ?? 17;
 
   // 1. Attention softmaxes: input derives from q·kᵀ of two projections of the same tokens,
   //    output feeds a product with a third projection (v).
-  const found: { s: NodeProto; qk: NodeProto; sources: Set<string>; axis: number }[] = [];
+  const found: { s: NodeProto; qk: NodeProto; sources: Set<string>; axis: number; probs: string }[] = [];
   for (const s of g.nodes) {
     if (s.opType !== 'Softmax') continue;
     const x = s.input?.[0];
@@ -67,7 +62,7 @@ export function analyzeGraph(model: ModelProto, fn: string): GraphStructure {
     if (![...vs].some((t) => shared.has(t))) continue;
     const axisAttr = g.intAttr(s, 'axis');
     const axis = axisAttr ?? (opset >= 13 ? -1 : 1);
-    found.push({ s, qk, sources: shared, axis });
+    found.push({ s, qk, sources: shared, axis, probs: probabilitiesUsed(g, s.output![0], av.input![0]) });
   }
   if (!found.length) {
     const softmaxes = g.nodes.filter((n) => n.opType === 'Softmax').length;
@@ -80,7 +75,7 @@ export function analyzeGraph(model: ModelProto, fn: string): GraphStructure {
   // 2. Per block: the residual adds and the LayerNorm outputs feeding each branch.
   const blocks: BlockTensors[] = [];
   for (let l = 0; l < found.length; l++) {
-    const { s, sources, axis } = found[l];
+    const { s, sources, axis, probs } = found[l];
     const nextOrder = l + 1 < found.length ? g.order.get(found[l + 1].s)! : Infinity;
     const sOut = s.output![0];
     const below = g.descendants(sOut);
@@ -130,7 +125,7 @@ export function analyzeGraph(model: ModelProto, fn: string): GraphStructure {
     blocks.push({
       softmax: s,
       softmaxAxis: axis,
-      tensors: { attention: sOut, block: mlpAdd.output![0], attnIn, mlpIn, attnSkip, attnBranch, mlpSkip, mlpBranch },
+      tensors: { attention: probs, block: mlpAdd.output![0], attnIn, mlpIn, attnSkip, attnBranch, mlpSkip, mlpBranch },
     });
   }
 
@@ -154,6 +149,34 @@ export function analyzeGraph(model: ModelProto, fn: string): GraphStructure {
   if (k[0] !== k[1]) throw unsupported(fn, `the patch-embedding Conv "${conv.name}" has a non-square kernel ${k[0]}×${k[1]}`);
 
   return { index: g, blocks, inputName, inputDims, patch: k[0], norm: normKind(g, blocks[0].tensors.attnIn) };
+}
+
+/**
+ * The tensor holding the probabilities the value product actually uses: from the Softmax output, follow
+ * value-preserving guards that exporters insert — `Where(IsNaN(p), 0, p)` (the dynamo exporter's SDPA),
+ * `Identity`, `Dropout` (eval), a `Cast` to float32 — as long as they lead to the value MatMul's input.
+ */
+function probabilitiesUsed(g: GraphIndex, softmaxOut: string, avInput: string): string {
+  let t = softmaxOut;
+  for (let guard = 0; guard < 8 && t !== avInput; guard++) {
+    const next = (g.consumers.get(t) ?? []).find((c) => {
+      const o = c.output?.[0];
+      if (!o || !g.descendants(o).has(avInput)) return false;
+      if (c.opType === 'Identity' || c.opType === 'Dropout') return c.input?.[0] === t;
+      if (c.opType === 'Cast') return c.input?.[0] === t && g.intAttr(c, 'to') === DataType.FLOAT;
+      if (c.opType === 'Where') {
+        const [cond, a, b] = c.input ?? [];
+        const test = g.producer.get(cond);
+        const other = b === t ? a : a === t ? b : undefined;
+        // Replaces p only where p is NaN (or ±inf): equal to p wherever p is a probability.
+        return !!other && g.static.has(other) && !!test && (test.opType === 'IsNaN' || test.opType === 'IsInf') && test.input?.[0] === t && b === t;
+      }
+      return false;
+    });
+    if (!next) break;
+    t = next.output![0];
+  }
+  return t;
 }
 
 function kernelFromWeight(g: GraphIndex, conv: NodeProto): number[] | undefined {

@@ -260,7 +260,8 @@ export class GraphIndex {
       for (const t of frontier) {
         for (const c of this.consumers.get(t) ?? []) {
           if (pred(c, t)) return c;
-          if (this.dynamicInputs(c).length === 1) next.push(...(c.output ?? []).filter(Boolean));
+          // Boolean inputs (IsNaN guards, masks) do not count: Where(IsNaN(p), 0, p) passes p along.
+          if (this.dynamicInputs(c).filter((i) => this.dtype.get(i) !== DataType.BOOL).length === 1) next.push(...(c.output ?? []).filter(Boolean));
         }
       }
       frontier = next;

@@ -54,12 +54,19 @@ describe('inspectModel', () => {
     expect(renamed.tensors.attention.map((t) => t.name)).toEqual(original.tensors.attention.map((t) => r(t.name)));
   });
 
-  it('refuses fused attention naming the node, the op and how to re-export', async () => {
-    const e = await rejection(inspectModel(fixtureModel('fused')));
+  it('unfuses a com.microsoft.Attention node instead of refusing it, and refuses what cannot be unfused naming the node', async () => {
+    // The fixture is one attention branch without an MLP: once unfused, its attention is found and the
+    // reading stops at the missing MLP (full fused ViTs are read in onnxExports.test.ts).
+    const unfused = await rejection(inspectModel(fixtureModel('fused')));
+    expect(unfused.code).toBe('VIT_UNSUPPORTED_GRAPH');
+    expect(unfused.message).toContain('could not find the MLP residual add of block 1');
+    const model = decodeModel(new Uint8Array(readFileSync(fixtureModel('fused'))));
+    const att = model.graph!.node!.find((n) => n.opType === 'Attention')!;
+    att.attribute!.push({ name: 'do_rotary', type: 2, i: 1 });
+    const e = await rejection(inspectModel(encodeModel(model)));
     expect(e).toBeInstanceOf(VitModelError);
     expect(e.code).toBe('VIT_FUSED_ATTENTION');
-    expect(e.message).toContain('"blocks.0.attn/Attention"');
-    expect(e.message).toContain('com.microsoft.Attention');
+    expect(e.message).toContain('node "blocks.0.attn/Attention" (com.microsoft.Attention) cannot be unfused: rotary embeddings');
     expect(e.message).toContain('eager attention');
     expect(e.message).not.toContain('\n');
   });
@@ -90,16 +97,19 @@ describe('inspectModel', () => {
     expect(wrongType).toBeInstanceOf(VitValueError);
   });
 
-  it('refuses external-data weights and a float16 or second input, naming what to do', async () => {
+  it('asks for the path when external-data bytes come without their folder; refuses a float16 input', async () => {
     const ext = decodeModel(new Uint8Array(readFileSync(fixtureModel('timm'))));
     const w = ext.graph!.initializer![0];
     w.dataLocation = 1;
     w.externalData = [{ key: 'location', value: 'model.onnx_data' }];
     delete w.rawData;
     const e1 = await rejection(inspectModel(encodeModel(ext)));
-    expect(e1.code).toBe('VIT_UNSUPPORTED_GRAPH');
-    expect(e1.message).toContain('is stored as external data');
-    expect(e1.message).toContain('save_as_external_data=False');
+    expect(e1).toBeInstanceOf(VitIoError);
+    expect(e1.code).toBe('VIT_EXTERNAL_DATA');
+    expect(e1.message).toContain('pass the path of the .onnx file');
+    const e3 = await rejection(inspectModel(encodeModel(ext), { externalDataDir: '/nonexistent-dir' }));
+    expect(e3.code).toBe('VIT_EXTERNAL_DATA');
+    expect(e3.message).toContain('"model.onnx_data", which is missing beside the model');
 
     const f16 = decodeModel(new Uint8Array(readFileSync(fixtureModel('timm'))));
     f16.graph!.input![0].type!.tensorType!.elemType = 10;

@@ -1,7 +1,7 @@
 import { resolveLayers, VitValueError, type LayerSelection } from '@vit/io';
-import { decodeModel } from '../onnx/proto.js';
 import { analyzeGraph } from './analyzeGraph.js';
 import { appendOutputs } from './appendOutputs.js';
+import { prepareModel } from './prepareModel.js';
 import { probeGraph } from './probeGraph.js';
 import { readModel } from './readModel.js';
 import { TAP_NAMES, type ModelInfo, type TapName, type TapOutput } from './types.js';
@@ -28,12 +28,21 @@ export interface InstrumentModelOptions {
    * @default undefined
    */
   info?: ModelInfo;
+  /**
+   * Folder holding the model's external-data files (ONNX `location`s are relative to it); required when
+   * the bytes reference side files. The returned bytes keep those references: run them with onnxruntime's
+   * session option `session.model_external_initializers_file_folder_path` set to this folder.
+   * @default undefined
+   */
+  externalDataDir?: string;
 }
 
 /** The result of {@link instrumentModel}. */
 export interface InstrumentedModel {
-  /** ONNX bytes whose graph also outputs the requested taps. */
+  /** ONNX bytes whose graph also outputs the requested taps (fused attention rewritten into primitives). */
   bytes: Uint8Array;
+  /** The folder onnxruntime must read external data from; `undefined` when the weights are in `bytes`. */
+  externalDataDir?: string;
   /** What the instrumentation learned about the model. */
   info: ModelInfo;
   /** One entry per (tap, layer), in tap-then-layer order; several entries may share one graph output. */
@@ -46,7 +55,8 @@ export interface InstrumentedModel {
  * Taps keep the graph's own layout (outputs list it); {@link canonicalTaps} turns a run's results
  * into `[B,H,T,T]` / `[B,T,D]`. Reshapes are free on typed arrays and only the sequence-first
  * `[T,B,D]` case needs a transpose, so doing it in TypeScript keeps the graph (and onnxruntime's
- * fusions) untouched and costs nothing in the common layouts.
+ * fusions) untouched and costs nothing in the common layouts. Fused attention ops are rewritten into
+ * primitives first (the one change made to the graph); external-data weights stay in their side files.
  *
  * @param model path to an `.onnx` file, or its bytes.
  * @param options see {@link InstrumentModelOptions}.
@@ -62,21 +72,17 @@ export async function instrumentModel(model: string | Uint8Array, options: Instr
       throw new VitValueError(`\`taps\` of instrumentModel must be some of ${TAP_NAMES.join(', ')}. Got "${t}".`);
     }
   }
-  const { bytes, file } = await readModel(model, 'instrumentModel');
-  const label = file ?? 'instrumentModel'; // messages about the graph name the file when there is one
+  const fn = 'instrumentModel';
+  const { bytes, file, externalDataDir } = await readModel(model, fn, options.externalDataDir);
+  const label = file ?? fn; // messages about the graph name the file when there is one
   let info = options.info;
-  let graphOutputs: Set<string>;
-  let dtype: (name: string) => number;
+  const prepared = prepareModel(bytes, fn, { file, externalDataDir });
+  const graphOutputs = new Set((prepared.proto.graph!.output ?? []).map((o) => o.name));
+  let dtype: (name: string) => number = () => 1;
   if (!info) {
-    const proto = decodeModel(bytes, file);
-    const s = analyzeGraph(proto, label);
-    info = await probeGraph(bytes, s, label, options);
-    graphOutputs = new Set((proto.graph!.output ?? []).map((o) => o.name));
+    const s = analyzeGraph(prepared.proto, label);
+    info = await probeGraph(prepared.bytes, s, label, { ...options, externalDataDir: prepared.externalDataDir, fused: prepared.unfused > 0 });
     dtype = (n) => s.index.dtype.get(n) ?? 1;
-  } else {
-    const proto = decodeModel(bytes, file);
-    graphOutputs = new Set((proto.graph!.output ?? []).map((o) => o.name));
-    dtype = () => 1;
   }
   const layers = resolveLayers(options.layers ?? 'all', info.layers);
   const outputs: TapOutput[] = [];
@@ -88,6 +94,6 @@ export async function instrumentModel(model: string | Uint8Array, options: Instr
       if (!graphOutputs.has(t.name)) added.add(t.name);
     }
   }
-  const tapped = appendOutputs(bytes, [...added].map((name) => ({ name, elemType: dtype(name) })));
-  return { bytes: tapped, info, outputs };
+  const tapped = appendOutputs(prepared.bytes, [...added].map((name) => ({ name, elemType: dtype(name) })));
+  return { bytes: tapped, info, outputs, externalDataDir: prepared.externalDataDir };
 }

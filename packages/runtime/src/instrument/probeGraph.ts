@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { VitValueError } from '@vit/io';
 import type { GraphStructure } from './analyzeGraph.js';
 import { appendOutputs } from './appendOutputs.js';
+import { externalDataOptions } from '../onnx/externalDataOptions.js';
 import { VitModelError } from './errors.js';
 import { TAP_NAMES, type ModelInfo, type TapName, type TapTensor, type TensorLayout } from './types.js';
 
@@ -9,6 +10,10 @@ import { TAP_NAMES, type ModelInfo, type TapName, type TapTensor, type TensorLay
 export interface ProbeOptions {
   /** Input `[h, w]` when the graph's spatial axes are dynamic. */
   imageSize?: readonly [number, number];
+  /** Folder of the external-data files, when the model has some. */
+  externalDataDir?: string;
+  /** Whether fused attention was unfused before the analysis. */
+  fused?: boolean;
 }
 
 /**
@@ -45,7 +50,11 @@ export async function probeGraph(bytes: Uint8Array, s: GraphStructure, fn: strin
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     x[i] = (seed / 4294967296) * 2 - 1;
   }
-  const session = await ort.InferenceSession.create(probeBytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'basic' });
+  const session = await ort.InferenceSession.create(probeBytes, {
+    intraOpNumThreads: 1,
+    graphOptimizationLevel: 'basic',
+    ...externalDataOptions(options.externalDataDir),
+  });
   let out: ort.InferenceSession.OnnxValueMapType;
   try {
     // No fetch list: onnxruntime-node 1.23 keys the results of a fetch subset by the wrong names.
@@ -120,7 +129,7 @@ export async function probeGraph(bytes: Uint8Array, s: GraphStructure, fn: strin
     patch: s.patch,
     imageSize: [h, w],
     input: { name: s.inputName, batch, channels },
-    fused: false,
+    fused: !!options.fused,
     norm: s.norm,
     tensors,
   };

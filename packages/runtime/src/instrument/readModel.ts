@@ -1,18 +1,28 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { VitIoError, VitValueError } from '@vit/io';
 
 /**
- * Bytes of a model given as a path or as bytes.
+ * Bytes of a model given as a path or as bytes, and the folder its external-data files are read from
+ * (the model's folder for a path; `externalDataDir` when given).
  * @throws VitIoError (`VIT_NOT_FOUND`) when the path does not exist; VitValueError for other argument types.
  */
-export async function readModel(model: string | Uint8Array, fn: string): Promise<{ bytes: Uint8Array; file?: string }> {
-  if (model instanceof Uint8Array) return { bytes: model };
+export async function readModel(
+  model: string | Uint8Array,
+  fn: string,
+  externalDataDir?: string,
+): Promise<{ bytes: Uint8Array; file?: string; externalDataDir?: string }> {
+  if (externalDataDir !== undefined && typeof externalDataDir !== 'string') {
+    throw new VitValueError(`\`externalDataDir\` of ${fn} must be a folder path. Got ${typeof externalDataDir}.`);
+  }
+  const dir = externalDataDir === undefined ? undefined : resolve(externalDataDir);
+  if (model instanceof Uint8Array) return { bytes: model, externalDataDir: dir };
   if (typeof model !== 'string') {
     throw new VitValueError(`\`model\` of ${fn} must be a path or the bytes of an ONNX file. Got ${model === null ? 'null' : typeof model}.`);
   }
   try {
     const buf = await readFile(model);
-    return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), file: model };
+    return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), file: model, externalDataDir: dir ?? dirname(resolve(model)) };
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new VitIoError('model file not found.', { file: model, cause, code: 'VIT_NOT_FOUND' });

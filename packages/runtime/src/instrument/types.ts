@@ -39,8 +39,12 @@ export interface ModelInfo {
   imageSize: [number, number];
   /** The pixel input: name, static batch size (`null` when the batch axis is dynamic), channels. */
   input: { name: string; batch: number | null; channels: number };
-  /** Whether attention was fused into one op (such graphs are refused, so always `false` here). */
-  fused: false;
+  /**
+   * Whether the file fuses attention into one op (ONNX `Attention`, `com.microsoft.Attention` /
+   * `MultiHeadAttention`); such ops are rewritten into primitives before tapping, and the tensor names
+   * below belong to the rewritten graph.
+   */
+  fused: boolean;
   /** How the LayerNorms feeding the branches are expressed in the graph. */
   norm: 'LayerNormalization' | 'decomposed' | 'other';
   /** Tensors found for each tap, one per block (index `l−1` for block `l`). */

@@ -19,10 +19,21 @@ const HALF = 1 << (PRECISION_BITS - 1);
 const MAX8 = 256 * ONE; // Pillow's `1 << PRECISION_BITS << 8`
 
 export interface ResampleKernel {
-  /** Cubic coefficient `a`. */
+  /** Cubic coefficient `a` (bicubic only). */
   a: number;
   /** Stretch the kernel when shrinking. */
   antialias: boolean;
+  /** The filter. @default 'bicubic' */
+  filter?: 'bicubic' | 'bilinear' | 'nearest';
+  /**
+   * `'pil'`: Pillow's `Image.resize` (support-scaled kernel when `antialias`, clipped and
+   * renormalised border taps, NEAREST sampling at `⌊(i+½)·scale⌋`). `'torch'`: PyTorch's
+   * `F.interpolate(..., align_corners=False, antialias=False)` — one-pixel-wide kernels
+   * sampled at `(i+½)·scale − ½` in float32, border taps clamped (replicated), bicubic with the
+   * caller's `a` (−0.75 in PyTorch), `'nearest'` at `⌊i·scale⌋` (legacy mode).
+   * @default 'pil'
+   */
+  mode?: 'pil' | 'torch';
 }
 
 export interface Coefficients {
@@ -45,11 +56,90 @@ function cubic(x: number, a: number): number {
   return 0;
 }
 
-/** Weights for resampling `inSize` samples to `outSize` (Pillow's `precompute_coeffs`). */
+function triangle(x: number): number {
+  if (x < 0) x = -x;
+  return x < 1 ? 1 - x : 0;
+}
+
+/** Fill the fixed-point twin of the float weights (Pillow's rounding). */
+function fixedPoint(cf: Coefficients): Coefficients {
+  const { w, wi } = cf;
+  for (let i = 0; i < w.length; i++) {
+    const v = w[i] * ONE;
+    wi[i] = v < 0 ? Math.trunc(v - 0.5) : Math.trunc(v + 0.5);
+  }
+  return cf;
+}
+
+/** Pillow's NEAREST: input sample `⌊(i + ½)·scale⌋`; PyTorch's legacy nearest: `⌊i·scale⌋` in float32. */
+function nearestCoefficients(inSize: number, outSize: number, torch: boolean): Coefficients {
+  const start = new Int32Array(outSize);
+  const len = new Int32Array(outSize).fill(1);
+  const w = new Float64Array(outSize).fill(1);
+  const f = Math.fround;
+  const scale = inSize / outSize;
+  const fscale = f(scale);
+  for (let i = 0; i < outSize; i++) {
+    const src = torch ? Math.floor(f(i * fscale)) : Math.floor((i + 0.5) * scale);
+    start[i] = Math.min(inSize - 1, src);
+  }
+  return fixedPoint({ ksize: 1, start, len, w, wi: new Int32Array(outSize) });
+}
+
+/**
+ * PyTorch's `upsample_{bilinear,bicubic}2d` (align_corners=False, no antialias) weights: source
+ * coordinate `(i + ½)·scale − ½` in float32 (clamped at 0 for bilinear), taps clamped to the
+ * border and merged into one contiguous window.
+ */
+function torchCoefficients(inSize: number, outSize: number, cubicA: number, bilinear: boolean): Coefficients {
+  const f = Math.fround;
+  const scale = f(inSize / outSize);
+  const ksize = bilinear ? 2 : 4;
+  const start = new Int32Array(outSize);
+  const len = new Int32Array(outSize);
+  const w = new Float64Array(outSize * ksize);
+  for (let i = 0; i < outSize; i++) {
+    let src = f(f(scale * f(i + 0.5)) - 0.5);
+    if (bilinear && src < 0) src = 0;
+    const i0 = Math.floor(src);
+    const t = f(src - i0);
+    if (bilinear) {
+      // PyTorch: out = (1−t)·in[i0] + t·in[i0 + (i0 < in−1 ? 1 : 0)].
+      start[i] = i0;
+      if (i0 < inSize - 1) {
+        len[i] = 2;
+        w[i * ksize] = f(1 - t);
+        w[i * ksize + 1] = t;
+      } else {
+        len[i] = 1;
+        w[i * ksize] = f(1 - t) + t;
+      }
+      continue;
+    }
+    // Keys' cubic convolution at distances t+1, t, 1−t, 2−t.
+    const a = cubicA;
+    const c1 = (x: number) => ((a + 2) * x - (a + 3)) * x * x + 1;
+    const c2 = (x: number) => ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+    const ws = [c2(t + 1), c1(t), c1(1 - t), c2(2 - t)];
+    const idx = [i0 - 1, i0, i0 + 1, i0 + 2].map((v) => Math.min(inSize - 1, Math.max(0, v)));
+    const lo = idx[0];
+    const hi = idx[3];
+    start[i] = lo;
+    len[i] = hi - lo + 1;
+    for (let k = 0; k < 4; k++) w[i * ksize + idx[k] - lo] += ws[k];
+  }
+  return fixedPoint({ ksize, start, len, w, wi: new Int32Array(outSize * ksize) });
+}
+
+/** Weights for resampling `inSize` samples to `outSize` (Pillow's `precompute_coeffs`, or PyTorch's, see {@link ResampleKernel}). */
 export function coefficients(inSize: number, outSize: number, kernel: ResampleKernel): Coefficients {
+  const filter = kernel.filter ?? 'bicubic';
+  const torch = kernel.mode === 'torch';
+  if (filter === 'nearest') return nearestCoefficients(inSize, outSize, torch);
+  if (torch) return torchCoefficients(inSize, outSize, kernel.a, filter === 'bilinear');
   const scale = inSize / outSize;
   const filterScale = kernel.antialias ? Math.max(1, scale) : 1;
-  const support = 2 * filterScale;
+  const support = (filter === 'bilinear' ? 1 : 2) * filterScale;
   const ksize = Math.ceil(support) * 2 + 1;
   const start = new Int32Array(outSize);
   const len = new Int32Array(outSize);
@@ -65,7 +155,8 @@ export function coefficients(inSize: number, outSize: number, kernel: ResampleKe
     const o = i * ksize;
     let sum = 0;
     for (let t = 0; t < n; t++) {
-      const v = cubic((t + lo - center + 0.5) * ss, kernel.a);
+      const x = (t + lo - center + 0.5) * ss;
+      const v = filter === 'bilinear' ? triangle(x) : cubic(x, kernel.a);
       w[o + t] = v;
       sum += v;
     }

@@ -127,6 +127,23 @@ describe('ViTSession.stream', () => {
     }
   });
 
+  it('applies a family transform (Resize → CenterCrop, interpolation, mean/std) in the decode workers', async () => {
+    const transform = { resize: 37, cropPct: 0.875, interpolation: 'bilinear', antialias: true, mean: [0.5, 0.4, 0.3], std: [0.2, 0.3, 0.4] } as const;
+    const s = await open('timm', { taps: ['block'], layers: [-1], batchSize: 2, transform });
+    expect(s.preprocess).toMatchObject({ crop: [32, 32], resize: 37, interpolation: 'bilinear' });
+    const caps: Capture[] = [];
+    for await (const c of s.stream(good.slice(0, 2))) caps.push(c);
+    const images = await Promise.all(good.slice(0, 2).map((f) => readImage(f)));
+    const x = new Float32Array(2 * 3 * 32 * 32);
+    images.forEach((im, i) => x.set(preprocess(im, { crop: 32, resize: 37, interpolation: 'bilinear', mean: [0.5, 0.4, 0.3], std: [0.2, 0.3, 0.4] }).data, i * 3 * 32 * 32));
+    const ref = await s.run(tensor(x, [2, 3, 32, 32]));
+    expect(maxAbsDiff(caps[0].taps.block![0], ref.taps.block![0])).toBeLessThan(1e-6);
+    await expect(ViTSession.create(fixtureModel('timm'), { transform: { crop: 224 } })).rejects.toThrow(
+      "`transform.crop` of ViTSession.create must equal the model's input size 32×32. Got 224",
+    );
+    await expect(ViTSession.create(fixtureModel('timm'), { transform: { resize: 16 } })).rejects.toThrow("`options.resize` of ViTSession.create must be at least the crop size 32 (the short side after resizing must hold the crop). Got 16.");
+  });
+
   it('takes decoded images and async iterables; pads static batches; non-square input', async () => {
     const s = await open('nonsquare', { taps: ['block'], layers: [-1] });
     const images = await Promise.all(good.slice(0, 3).map((f) => readImage(f)));

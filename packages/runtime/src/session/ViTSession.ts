@@ -6,6 +6,10 @@ import { instrumentModel } from '../instrument/instrumentModel.js';
 import { readModel } from '../instrument/readModel.js';
 import type { ModelInfo, TapName, TapOutput } from '../instrument/types.js';
 import type { Device } from './ortSession.js';
+import { imageDecoder } from '@vit/io';
+import { transform as validateTransform } from '../preprocess/transform.js';
+import type { PreprocessOptions } from '../preprocess/transform.js';
+import type { PreprocessConfig } from '../preprocess/preprocessPresets.js';
 import type { DecodeReply, DecodeRequest, InferenceReply, InferenceRequest } from './protocol.js';
 import type { Capture, CaptureMeta, CaptureStream, SkippedImage, StreamInput } from './types.js';
 import { rethrow, WorkerClient } from './workerClient.js';
@@ -57,6 +61,20 @@ export interface ViTSessionOptions {
    * @default min(4, max(1, availableParallelism() − 1))
    */
   decodeWorkers?: number;
+  /**
+   * Folder holding the model's external-data files (`model.onnx.data` beside `model.onnx`); needed only
+   * when the model is given as bytes. The weights are read by onnxruntime in the worker, from there.
+   * @default the model file's folder
+   */
+  externalDataDir?: string;
+  /**
+   * Evaluation transform {@link ViTSession.stream} applies: `resize`/`cropPct`, `interpolation`,
+   * `antialias`, `mean`/`std` — typically a {@link PreprocessConfig} from `preprocessPreset(...)`.
+   * Its `crop`, when given, must equal the model's input size. `mean`/`std` override `preset`.
+   * A function gets the graph's input size `[h, w]` first (e.g. `([h]) => preprocessPreset('imagenet-dino', { crop: h })`).
+   * @default Resize(S) → CenterCrop(S), bicubic, antialiased, with `preset`'s mean/std
+   */
+  transform?: Partial<PreprocessConfig> | ((imageSize: [number, number]) => Partial<PreprocessConfig>);
 }
 
 /** Options of {@link ViTSession.stream}. */
@@ -92,7 +110,8 @@ export class ViTSession {
   readonly batchSize: number;
   private readonly outputs: TapOutput[];
   private readonly inference: WorkerClient<InferenceRequest, InferenceReply>;
-  private readonly preset: SessionPreset;
+  /** What {@link ViTSession.stream} does to each image (the model's input size as `crop`). */
+  readonly preprocess: Readonly<PreprocessOptions>;
   private readonly decodeWorkers: number;
   private decoders: WorkerClient<DecodeRequest, DecodeReply>[] | undefined;
   private closed = false;
@@ -103,7 +122,7 @@ export class ViTSession {
     taps: TapName[],
     layers: number[],
     inference: WorkerClient<InferenceRequest, InferenceReply>,
-    o: { batchSize: number; preset: SessionPreset; decodeWorkers: number },
+    o: { batchSize: number; preprocess: PreprocessOptions; decodeWorkers: number },
   ) {
     this.info = info;
     this.outputs = outputs;
@@ -111,7 +130,7 @@ export class ViTSession {
     this.layers = layers;
     this.inference = inference;
     this.batchSize = o.batchSize;
-    this.preset = o.preset;
+    this.preprocess = Object.freeze(o.preprocess);
     this.decodeWorkers = o.decodeWorkers;
   }
 
@@ -137,7 +156,7 @@ export class ViTSession {
     if (options.batchSize !== undefined) positiveInt(options.batchSize, 'batchSize', fn);
 
     if (typeof model !== 'string' && !(model instanceof Uint8Array)) await readModel(model, fn); // throws naming ViTSession.create
-    const inst = await instrumentModel(model, { taps: options.taps, layers: options.layers, imageSize: options.imageSize });
+    const inst = await instrumentModel(model, { taps: options.taps, layers: options.layers, imageSize: options.imageSize, externalDataDir: options.externalDataDir });
     const staticBatch = inst.info.input.batch;
     const batchSize = options.batchSize ?? staticBatch ?? 8;
     if (staticBatch !== null && batchSize > staticBatch) {
@@ -145,20 +164,22 @@ export class ViTSession {
     }
     const taps = [...(options.taps ?? ['attention', 'block'])];
     const layers = [...new Set(inst.outputs.map((o) => o.layer))];
+    const tf = options.transform;
+    const preprocess = sessionPreprocess(typeof tf === 'function' ? tf([...inst.info.imageSize] as [number, number]) : tf, preset, inst.info.imageSize, fn);
 
     const client = new WorkerClient<InferenceRequest, InferenceReply>(new Worker(await workerUrl('inferenceWorker')));
     // The worker gets its own copy when the bytes are the caller's (transfer would detach them).
     const own = inst.bytes === model ? model.slice() : inst.bytes;
     const sent = own.byteOffset === 0 && own.byteLength === own.buffer.byteLength ? own : own.slice();
     const reply = await client.request(
-      { type: 'init', bytes: sent, inputName: inst.info.input.name, options: { intraOpThreads: threads, device } },
+      { type: 'init', bytes: sent, inputName: inst.info.input.name, options: { intraOpThreads: threads, device, externalDataDir: inst.externalDataDir } },
       [sent.buffer as ArrayBuffer],
     );
     if (reply.type === 'error') {
       await client.terminate();
       rethrow(reply.error);
     }
-    return new ViTSession(inst.info, inst.outputs, taps, layers, client, { batchSize, preset, decodeWorkers });
+    return new ViTSession(inst.info, inst.outputs, taps, layers, client, { batchSize, preprocess, decodeWorkers });
   }
 
   /**
@@ -237,7 +258,7 @@ export class ViTSession {
           break;
         }
         const index = next++;
-        const { req, id, label } = decodeRequest(r.value, index, [h, w], this.preset);
+        const { req, id, label } = decodeRequest(r.value, index, this.preprocess);
         const worker = decoders.reduce((a, b) => (b.busy < a.busy ? b : a));
         const transfer = req.image ? [req.image.data.buffer as ArrayBuffer] : [];
         const reply = worker.request(req, transfer);
@@ -323,6 +344,7 @@ export class ViTSession {
 
   private async startDecoders(): Promise<WorkerClient<DecodeRequest, DecodeReply>[]> {
     if (!this.decoders) {
+      await imageDecoder(); // loads sharp on this (main) thread first, so workers can use it safely
       const url = await workerUrl('decodeWorker');
       this.decoders = Array.from({ length: this.decodeWorkers }, () => new WorkerClient<DecodeRequest, DecodeReply>(new Worker(url)));
     }
@@ -342,11 +364,27 @@ function positiveInt(v: number, name: string, fn: string): void {
   if (!Number.isInteger(v) || v < 1) throw new VitValueError(`\`${name}\` of ${fn} must be a positive integer. Got ${v}.`);
 }
 
+/** The stream's preprocessing: the graph's input size as the crop, the caller's transform, validated once here. */
+function sessionPreprocess(t: Partial<PreprocessConfig> | undefined, preset: SessionPreset, imageSize: readonly [number, number], fn: string): PreprocessOptions {
+  if (t !== undefined && (t === null || typeof t !== 'object')) throw new VitValueError(`\`transform\` of ${fn} must be an object (a PreprocessConfig). Got ${t === null ? 'null' : typeof t}.`);
+  const [h, w] = imageSize;
+  if (t?.crop !== undefined && !(t.crop === h && t.crop === w)) {
+    throw new VitValueError(`\`transform.crop\` of ${fn} must equal the model's input size ${h}×${w}. Got ${t.crop}; pick the preset for this size (preprocessPreset(name, { crop: ${h} })).`);
+  }
+  const o: PreprocessOptions = { crop: [h, w], preset };
+  if (t) {
+    for (const k of ['resize', 'cropPct', 'interpolation', 'antialias', 'mean', 'std'] as const) if (t[k] !== undefined) (o as Record<string, unknown>)[k] = t[k];
+    // A preset's resize was computed for its own crop; with an explicit resize, cropPct is informational.
+    if (t.resize !== undefined) delete o.cropPct;
+  }
+  validateTransform(o, fn);
+  return { ...o, mean: o.mean && [...o.mean] as [number, number, number], std: o.std && [...o.std] as [number, number, number] };
+}
+
 function decodeRequest(
   item: StreamInput,
   index: number,
-  size: [number, number],
-  preset: SessionPreset,
+  preprocess: PreprocessOptions,
 ): { req: Omit<DecodeRequest, 'id'>; id: string; label?: string | number } {
   const fn = 'ViTSession.stream';
   const asImage = (t: Tensor<Uint8Array>) => {
@@ -355,11 +393,11 @@ function decodeRequest(
     copyContiguous(t, data);
     return { data, shape: t.shape.slice() };
   };
-  if (typeof item === 'string') return { req: { path: item, size, preset }, id: item };
+  if (typeof item === 'string') return { req: { path: item, preprocess }, id: item };
   if (item && typeof item === 'object') {
-    if ('path' in item && typeof item.path === 'string') return { req: { path: item.path, size, preset }, id: item.id ?? item.path, label: item.label };
-    if ('image' in item) return { req: { image: asImage(item.image), size, preset }, id: item.id ?? String(index), label: item.label };
-    if ('data' in item && 'shape' in item) return { req: { image: asImage(item as Tensor<Uint8Array>), size, preset }, id: String(index) };
+    if ('path' in item && typeof item.path === 'string') return { req: { path: item.path, preprocess }, id: item.id ?? item.path, label: item.label };
+    if ('image' in item) return { req: { image: asImage(item.image), preprocess }, id: item.id ?? String(index), label: item.label };
+    if ('data' in item && 'shape' in item) return { req: { image: asImage(item as Tensor<Uint8Array>), preprocess }, id: String(index) };
   }
   throw new VitValueError(`\`images[${index}]\` of ${fn} must be a path, a [H,W,3] uint8 tensor or { path | image, id?, label? }. Got ${typeof item}.`);
 }

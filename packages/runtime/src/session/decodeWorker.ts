@@ -11,7 +11,7 @@ port.on('message', async (msg: DecodeRequest) => {
     const image: Tensor<Uint8Array> = msg.path
       ? ((await readImage(msg.path)) as Tensor<Uint8Array>)
       : tensor(msg.image!.data, msg.image!.shape);
-    const pixels = preprocess(image, { size: msg.size, preset: msg.preset });
+    const pixels = preprocess(image, msg.preprocess);
     const data = pixels.data.byteOffset === 0 && pixels.data.length === pixels.size ? pixels.data : pixels.data.slice(0, pixels.size);
     port.postMessage({ id: msg.id, pixels: data } satisfies DecodeReply, [data.buffer as ArrayBuffer]);
   } catch (e) {

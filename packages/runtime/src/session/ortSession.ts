@@ -11,6 +11,8 @@ export interface OrtSessionOptions {
   intraOpThreads: number;
   /** Execution device. */
   device: Device;
+  /** Folder of the model's external-data files (ONNX `location`s are relative to it). */
+  externalDataDir?: string;
 }
 
 /**
@@ -26,7 +28,13 @@ export async function createOrtSession(bytes: Uint8Array, o: OrtSessionOptions):
     executionProviders: o.device === 'cuda' ? ['cuda'] : ['cpu'],
     // No spin-waiting between ops (like OMP_WAIT_POLICY=PASSIVE): idle onnxruntime threads would
     // otherwise burn the cores the decode workers need; ViT ops are large, so waking costs ~nothing.
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    extra: {
+      session: {
+        intra_op: { allow_spinning: '0' },
+        inter_op: { allow_spinning: '0' },
+        ...(o.externalDataDir ? { model_external_initializers_file_folder_path: o.externalDataDir } : {}),
+      },
+    },
   };
   try {
     return await ort.InferenceSession.create(bytes, options);

@@ -1,9 +1,10 @@
 import { VIT_ERROR_CODES, VitError, VitIoError, VitValueError, type VitErrorCode } from '@vit/io';
 import type { RawTensor } from '../instrument/canonicalTaps.js';
+import type { PreprocessOptions } from '../preprocess/transform.js';
 
 /** Messages main → inference worker. */
 export type InferenceRequest =
-  | { type: 'init'; id: number; bytes: Uint8Array; inputName: string; options: { intraOpThreads: number; device: 'cpu' | 'cuda' } }
+  | { type: 'init'; id: number; bytes: Uint8Array; inputName: string; options: { intraOpThreads: number; device: 'cpu' | 'cuda'; externalDataDir?: string } }
   | { type: 'run'; id: number; data: Float32Array; dims: number[] }
   | { type: 'close'; id: number };
 
@@ -18,8 +19,8 @@ export interface DecodeRequest {
   id: number;
   path?: string;
   image?: { data: Uint8Array; shape: number[] };
-  size: [number, number];
-  preset: 'imagenet' | 'clip' | 'inception';
+  /** Plain, structured-cloneable preprocess options (crop = the model's input size). */
+  preprocess: PreprocessOptions;
 }
 
 /** Messages decode worker → main. */
