@@ -33,7 +33,10 @@ const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '  –  ');
 
 async function main() {
   const started = performance.now();
-  const sample = JSON.parse(await readFile(join(zoo, 'sample', 'labels.json'), 'utf8'));
+  // the sample the zoo's cards were measured on: examples/zoo/sample (first generation) or examples/zoo/bench/sample
+  const fsCard = JSON.parse(await readFile(join(zoo, 'fs.json'), 'utf8'));
+  const sampleDir = fileURLToPath(new URL(`../${fsCard.knnSample.images.split(' ')[0]}/`, import.meta.url));
+  const sample = JSON.parse(await readFile(join(sampleDir, 'labels.json'), 'utf8'));
   const protocol = sample.knnProtocol;
   const n = sample.files.length;
   console.log(`sample: ${n} Fashion-MNIST test images, ${sample.classes.length} classes; models: ${MODELS.join(', ')}`);
@@ -43,8 +46,8 @@ async function main() {
   await mkdir(staging, { recursive: true });
   const backend = ortBackend();
   try {
-    const inputs = sample.files.map((f, i) => ({ path: join(zoo, 'sample', 'images', f), id: String(i), label: sample.labels[i] }));
-    const masks = await Promise.all(sample.files.map((f) => readLabelPng(join(zoo, 'sample', 'masks', f))));
+    const inputs = sample.files.map((f, i) => ({ path: join(sampleDir, 'images', f), id: String(i), label: sample.labels[i] }));
+    const masks = await Promise.all(sample.files.map((f) => readLabelPng(join(sampleDir, 'masks', f))));
     const decoder = (await imageDecoder()).description; // JPEG decoder that ran (sharp = Pillow's pixels)
     const results = { sample: { images: n, classes: sample.classes, knnProtocol: protocol }, decoder, models: [], lastLayerCKA: null };
     const lastCls = [];
