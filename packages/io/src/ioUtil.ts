@@ -13,7 +13,10 @@ export type IoErrorCode =
   | 'VIT_IO_DTYPE'
   | 'VIT_IO_OFFSETS'
   | 'VIT_IO_ZIP'
-  | 'VIT_IO_IMAGE';
+  | 'VIT_IO_IMAGE'
+  | 'VIT_IO_PICKLE'
+  | 'VIT_IO_PICKLE_FORBIDDEN'
+  | 'VIT_IO_TORCH';
 
 /** A `VitIoError` naming the file when known, else the function that parsed the bytes. */
 export function ioError(fn: string, file: string | undefined, code: IoErrorCode, message: string, cause?: unknown): VitIoError {
