@@ -674,6 +674,10 @@ def hostile():
     ref = {k: (v.double().contiguous().flatten().tolist(), list(v.shape)) for k, v in ok.items() if torch.is_tensor(v)}
     with open(os.path.join(IO_OUT, 'all_dtypes.json'), 'w') as f:
         json.dump(ref, f)
+    plain = {'ints': [1, -2, 2 ** 70], 'floats': (0.5, float('inf')), 'text': 'ü', 'bytes': b'\x00\xff', 'none': None, 'nested': {'a': [True, False]}}
+    for proto in (2, 4):
+        with open(os.path.join(IO_OUT, f'plain_p{proto}.pkl'), 'wb') as f:
+            pickle.dump(plain, f, protocol=proto)
     print('wrote hostile and reader fixtures')
 
 

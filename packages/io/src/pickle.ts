@@ -253,7 +253,7 @@ class Unpickler {
   }
   private take(n: number): Uint8Array {
     this.need(n);
-    const out = this.b.slice(this.pos, this.pos + n);
+    const out = new Uint8Array(this.b.subarray(this.pos, this.pos + n)); // a plain copy, even of a Buffer
     this.pos += n;
     return out;
   }

@@ -159,7 +159,8 @@ export function convertCheckpoint(source: CheckpointSource, options: LoadCheckpo
     config = { ...infer(), ...given };
   } catch (e) {
     const m = (e as Error).message.replace(/`(?:checkpoint|options)(\['[^']+'\]|\.\w+)?` of inferViTConfig/, (_s, k: string | undefined) => (k ? `\`${k.startsWith('.') ? k.slice(1) : sourceOf(src, k.slice(2, -2))}\`` : 'the checkpoint'));
-    throw new VitIoError(`${m.replace(/Pass (\w+)/, 'pass config.$1 (--config, or --heads / --image-size)')}`, { file, code: (e as { code?: string }).code ?? 'VIT_CONFIG', cause: e });
+    const fixed = m.replace(/Pass (\w+)(: \[h, w\])?\./, (_s, f: string) => `pass config.${f} (--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} or --config).`);
+    throw new VitIoError(fixed, { file, code: (e as { code?: string }).code ?? 'VIT_CONFIG', cause: e });
   }
   checkAgainstConfig(config, w, src, file);
   const size = Array.isArray(config.imageSize) ? config.imageSize[0] : (config.imageSize as number);
