@@ -7,3 +7,5 @@ export { registerExtract } from './commands/extract.js';
 export type { ExtractManifest } from './commands/extract.js';
 export { registerBuild } from './commands/build.js';
 export type { BuildJson } from './commands/build.js';
+export { registerInspectCheckpoint } from './commands/inspectCheckpoint.js';
+export type { InspectCheckpointJson } from './commands/inspectCheckpoint.js';

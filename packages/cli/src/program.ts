@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerExtract } from './commands/extract.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerBuild } from './commands/build.js';
+import { registerInspectCheckpoint } from './commands/inspectCheckpoint.js';
 import { defaultWriteErr, defaultWriteOut } from './output.js';
 
 /** Where a program writes; defaults to the process's streams. */
@@ -31,5 +32,6 @@ export function createProgram(output: ProgramOutput = {}): Command {
   registerInspect(program);
   registerExtract(program);
   registerBuild(program);
+  registerInspectCheckpoint(program);
   return program;
 }

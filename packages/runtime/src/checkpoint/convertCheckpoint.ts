@@ -123,6 +123,11 @@ export function convertCheckpoint(source: CheckpointSource, options: LoadCheckpo
   ignored.push(...mapped.ignored.map((i) => ({ key: own(i.key), reason: i.reason })));
   mapped.unknown = mapped.unknown.map(own);
   for (const [k, v] of mapped.sources) mapped.sources.set(k, own(v));
+  const strict = options.strict ?? true;
+  if (!strict) {
+    for (const k of mapped.unknown) ignored.push({ key: k, reason: `fits no ${family} key (ignored: strict is false)` });
+    mapped.unknown = [];
+  }
   if (mapped.unknown.length) {
     const cnn = cnnKeys(mapped.unknown);
     const shown = mapped.unknown.slice(0, 5).join(', ') + (mapped.unknown.length > 5 ? ` and ${mapped.unknown.length - 5} more` : '');
@@ -155,14 +160,17 @@ export function convertCheckpoint(source: CheckpointSource, options: LoadCheckpo
       noEmbedClass: given.noEmbedClass,
     });
   let config: ViTConfig;
+  const o = options.config ?? {};
+  const complete = o.imageSize !== undefined && o.patchSize !== undefined && o.dim !== undefined && o.depth !== undefined && o.heads !== undefined;
   try {
-    config = { ...infer(), ...given };
+    // a complete config is the caller's: used as given; otherwise its fields override what is read and inferred
+    config = complete ? ({ ...o } as ViTConfig) : { ...infer(), ...given };
   } catch (e) {
     const m = (e as Error).message.replace(/`(?:checkpoint|options)(\['[^']+'\]|\.\w+)?` of inferViTConfig/, (_s, k: string | undefined) => (k ? `\`${k.startsWith('.') ? k.slice(1) : sourceOf(src, k.slice(2, -2))}\`` : 'the checkpoint'));
     const fixed = m.replace(/Pass (\w+)(: \[h, w\])?\./, (_s, f: string) => `pass config.${f} (--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} or --config).`);
     throw new VitIoError(fixed, { file, code: (e as { code?: string }).code ?? 'VIT_CONFIG', cause: e });
   }
-  checkAgainstConfig(config, w, src, file);
+  checkAgainstConfig(config, w, src, file, strict ? undefined : ignored);
   const size = Array.isArray(config.imageSize) ? config.imageSize[0] : (config.imageSize as number);
   const preprocessing = preprocessingOf(family, source, size);
   const description = describeFamily(family, source, nesting);
@@ -491,7 +499,7 @@ function sourceOf(src: Map<string, string>, name: string): string {
 }
 
 /** Every weight the config needs, present and of the right shape; nothing left over. */
-function checkAgainstConfig(config: ViTConfig, w: Entries, src: Map<string, string>, file: string): void {
+function checkAgainstConfig(config: ViTConfig, w: Entries, src: Map<string, string>, file: string, loose?: IgnoredKey[]): void {
   const c = resolveConfig(config, 'loadCheckpoint');
   const params = vitParameters(c);
   const names = new Set<string>();
@@ -507,8 +515,12 @@ function checkAgainstConfig(config: ViTConfig, w: Entries, src: Map<string, stri
       throw new VitIoError(`key '${sourceOf(src, present)}' has shape [${t.shape.join(',')}], but the config needs [${p.shape.join(',')}] for '${p.name}'; check the config (--config) against the checkpoint.`, { file, code: 'VIT_WEIGHT_SHAPE' });
     }
   }
-  for (const k of w.keys()) {
-    if (!names.has(k)) throw new VitIoError(`key '${sourceOf(src, k)}' (as '${k}') is not used by the config; pass config fields (--config) that use it, or report the naming scheme.`, { file, code: 'VIT_WEIGHT_UNKNOWN' });
+  for (const k of [...w.keys()]) {
+    if (!names.has(k) && loose) {
+      loose.push({ key: sourceOf(src, k), reason: `not used by the config (as '${k}'; ignored: strict is false)` });
+      w.delete(k);
+      src.delete(k);
+    } else if (!names.has(k)) throw new VitIoError(`key '${sourceOf(src, k)}' (as '${k}') is not used by the config; pass config fields (--config) that use it, or report the naming scheme.`, { file, code: 'VIT_WEIGHT_UNKNOWN' });
   }
 }
 

@@ -75,7 +75,11 @@ export interface LoadCheckpointOptions {
    * @default the first of teacher, state_dict, model, module, model_state that holds tensors
    */
   checkpointKey?: string;
-  /** Config fields that override what is read or inferred (e.g. `{ heads: 12 }`, `{ layerNormEps: 1e-5 }`). @default {} */
+  /**
+   * Config fields that override what is read or inferred (e.g. `{ heads: 12 }`, `{ layerNormEps: 1e-5 }`);
+   * a complete config (imageSize, patchSize, dim, depth, heads given) is used as it is.
+   * @default {}
+   */
   config?: Partial<ViTConfig>;
   /**
    * A side config (`config.json` of Hugging Face or timm, `open_clip_config.json`) to read instead of
@@ -83,4 +87,10 @@ export interface LoadCheckpointOptions {
    * @default the side files of the folder (or next to a file with a Hugging Face / OpenCLIP name)
    */
   configFile?: string;
+  /**
+   * Refuse keys that fit no naming scheme or that the config does not use; `false` lists them under
+   * `ignored` instead (e.g. a `mask_token` of a bare backbone, a head when `config.numClasses` is 0).
+   * @default true
+   */
+  strict?: boolean;
 }
