@@ -26,6 +26,11 @@ describe('convertCheckpoint: one line naming the file, the key and what to do', 
     expect(() => convert({ 'encoder.foo.weight': t(2, 2) })).toThrow(expect.objectContaining({ code: 'VIT_WEIGHT_UNKNOWN', file: 'x.pth' }));
   });
 
+  it('a TorchScript archive of something else gets the re-save command', () => {
+    const ts = convertCheckpoint.bind(null, { value: { encoder: { w: t(2, 2), training: true } } as never, format: 'torchscript', file: 'm.pt' });
+    expect(ts).toThrow(/^m\.pt: is a TorchScript archive whose modules do not give a known ViT state dict \(first keys: encoder\.w\); re-save it with PyTorch: python -c "import torch; torch\.save\(torch\.jit\.load\('m\.pt', map_location='cpu'\)\.state_dict\(\), 'state_dict\.pth'\)"$/);
+  });
+
   it('a CNN checkpoint says so', () => {
     const resnet = { 'conv1.weight': t(8, 3, 7, 7), 'bn1.running_mean': t(8), 'layer1.0.conv1.weight': t(8, 8, 1, 1), 'fc.weight': t(10, 8) };
     expect(() => convert({ state_dict: resnet })).toThrow(/^x\.pth: is not a Vision Transformer: key 'bn1\.running_mean' belongs to a convolutional network .*; the builder makes ViTs only\.$/);

@@ -313,6 +313,13 @@ function detectFamily(
   }
   const cnn = cnnKeys(keys);
   if (cnn) throw fail('VIT_WEIGHT_UNKNOWN', `is not a Vision Transformer: ${cnn}; the builder makes ViTs only.`);
+  if (source.format === 'torchscript') {
+    throw fail(
+      'VIT_WEIGHT_UNKNOWN',
+      `is a TorchScript archive whose modules do not give a known ViT state dict (first keys: ${keys.slice(0, 4).join(', ')}); re-save it with PyTorch: ` +
+        `python -c "import torch; torch.save(torch.jit.load('${source.file}', map_location='cpu').state_dict(), 'state_dict.pth')"`,
+    );
+  }
   const shown = keys.slice(0, 5).join(', ') + (keys.length > 5 ? ` and ${keys.length - 5} more` : '');
   throw fail(
     'VIT_WEIGHT_UNKNOWN',
