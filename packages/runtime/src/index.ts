@@ -51,5 +51,5 @@ export type { ViTPreset } from './builder/vitPresets.js';
 export type { CheckpointTensor, ResolvedViTConfig, ViTConfig, ViTPreprocessing, ViTWeights } from './builder/types.js';
 export { loadCheckpoint } from './checkpoint/loadCheckpoint.js';
 export { convertCheckpoint } from './checkpoint/convertCheckpoint.js';
-export type { CheckpointSource } from './checkpoint/convertCheckpoint.js';
+export type { CheckpointSource, ConvertCheckpointOptions } from './checkpoint/convertCheckpoint.js';
 export type { CheckpointFamily, CheckpointPreprocessing, IgnoredKey, LoadCheckpointOptions, LoadedCheckpoint } from './checkpoint/types.js';

@@ -8,6 +8,9 @@ import { familyPreprocessing, hfPreprocessing, openClipPreprocessing, timmPrepro
 import { added, concatRows, reshaped, sliceTokens, transposed } from './tensorOps.js';
 import type { CheckpointFamily, CheckpointPreprocessing, IgnoredKey, LoadCheckpointOptions, LoadedCheckpoint } from './types.js';
 
+/** Options of {@link convertCheckpoint}: those of {@link loadCheckpoint} (`configFile` is read by `loadCheckpoint` only). */
+export type ConvertCheckpointOptions = LoadCheckpointOptions;
+
 /** A checkpoint already read into memory: what {@link convertCheckpoint} maps. */
 export interface CheckpointSource {
   /** The saved object (`parseTorchCheckpoint(…).value`), or tensors by name (`parseSafetensors(…).tensors`). */
@@ -59,7 +62,7 @@ type Entries = Map<string, CheckpointTensor>;
  * const { family, config, weights } = convertCheckpoint({ value: ckpt.value, format: ckpt.format, file: 'dino.pth' });
  * const onnx = buildViT(config, weights);
  */
-export function convertCheckpoint(source: CheckpointSource, options: LoadCheckpointOptions = {}): LoadedCheckpoint {
+export function convertCheckpoint(source: CheckpointSource, options: ConvertCheckpointOptions = {}): LoadedCheckpoint {
   const file = source.file;
   const fail = (code: string, msg: string) => new VitIoError(msg, { file, code });
   if (options.family !== undefined && !FAMILIES.includes(options.family)) {
