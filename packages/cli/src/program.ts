@@ -1,9 +1,13 @@
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { registerExtract } from './commands/extract.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerBuild } from './commands/build.js';
 import { registerInspectCheckpoint } from './commands/inspectCheckpoint.js';
 import { defaultWriteErr, defaultWriteOut } from './output.js';
+
+/** This package's version (`vit --version`), read from its package.json beside src/ and dist/. */
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Where a program writes; defaults to the process's streams. */
 export interface ProgramOutput {
@@ -23,7 +27,7 @@ export interface ProgramOutput {
 export function createProgram(output: ProgramOutput = {}): Command {
   const program = new Command('vit')
     .description('Understand Vision Transformers: attention, features, and which layer serves which task.')
-    .version('0.0.0')
+    .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: output.writeOut ?? defaultWriteOut,

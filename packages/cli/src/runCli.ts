@@ -1,10 +1,12 @@
 import { CommanderError } from 'commander';
+import { cliMessage } from './cliMessage.js';
 import { defaultWriteErr } from './output.js';
 import { createProgram, type ProgramOutput } from './program.js';
 
 /**
  * Run `vit` with `argv` (without the node and script entries) and return the exit code instead of
- * exiting: 0 on success, 1 on an error (one line on stderr), commander's code on a usage error.
+ * exiting: 0 on success, 1 on an error (one line on stderr, in the CLI's words: see {@link cliMessage}),
+ * commander's code on a usage error.
  * @param argv e.g. `['inspect', 'vit.onnx', '--json']`.
  * @param output where to write; defaults to stdout/stderr.
  * @returns the exit code.
@@ -20,12 +22,8 @@ export async function runCli(argv: readonly string[], output: ProgramOutput = {}
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode; // commander already printed its message
     const verb = argv.find((a) => !a.startsWith('-')) ?? '';
-    writeErr(`vit${verb ? ` ${verb}` : ''}: ${oneLine(e)}\n`);
+    const cmd = program.commands.find((c) => c.name() === verb);
+    writeErr(`vit${cmd ? ` ${verb}` : ''}: ${cliMessage(e, cmd)}\n`);
     return 1;
   }
-}
-
-function oneLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0];
 }

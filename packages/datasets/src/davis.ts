@@ -71,7 +71,7 @@ export async function davis(root: string, options: DavisOptions = {}): Promise<D
   await requireDir(abs, 'DAVIS root', DAVIS_LAYOUT);
   const listFile = join(abs, 'ImageSets', '2017', `${split}.txt`);
   if (!(await isFile(listFile))) {
-    throw new VitDatasetError('VIT_DATASET_LAYOUT', `DAVIS video list not found; expected layout: ${DAVIS_LAYOUT}`, { file: listFile });
+    throw new VitDatasetError(`DAVIS video list not found; expected layout: ${DAVIS_LAYOUT}`, { code: 'VIT_DATASET_LAYOUT', file: listFile });
   }
   const jpegRoot = join(abs, 'JPEGImages', res);
   const annRoot = join(abs, 'Annotations', res);
@@ -106,7 +106,7 @@ export async function davis(root: string, options: DavisOptions = {}): Promise<D
         maskPath,
         loadImage: () => read(path),
         loadMask: async () => {
-          if (!maskPath) throw new VitDatasetError('VIT_DATASET_LAYOUT', `frame has no annotation PNG (expected ${join(annRoot, name, `${stem}.png`)})`, { file: path });
+          if (!maskPath) throw new VitDatasetError(`frame has no annotation PNG (expected ${join(annRoot, name, `${stem}.png`)})`, { code: 'VIT_DATASET_LAYOUT', file: path });
           return readMask(maskPath);
         },
       };
@@ -119,7 +119,7 @@ export async function davis(root: string, options: DavisOptions = {}): Promise<D
       path: frameDir,
       frames: Object.freeze(frames),
       loadImage: () => {
-        if (!frames.length) throw new VitDatasetError('VIT_DATASET_LAYOUT', 'video has no frames', { file: frameDir });
+        if (!frames.length) throw new VitDatasetError('video has no frames', { code: 'VIT_DATASET_LAYOUT', file: frameDir });
         return frames[0].loadImage();
       },
       objectIds: async () => {

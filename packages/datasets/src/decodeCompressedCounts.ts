@@ -48,5 +48,5 @@ export function decodeCompressedCounts(counts: string, options: DecodeCompressed
 }
 
 function fail(file: string | undefined, what: string): VitDatasetError {
-  return new VitDatasetError('VIT_DATASET_FORMAT', `compressed RLE counts of decodeCompressedCounts ${what}`, { file });
+  return new VitDatasetError(`compressed RLE counts of decodeCompressedCounts ${what}`, { code: 'VIT_DATASET_FORMAT', file });
 }

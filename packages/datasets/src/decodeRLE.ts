@@ -37,33 +37,32 @@ export interface DecodeRLEOptions {
 export function decodeRLE(rle: CocoRLE, options: DecodeRLEOptions = {}): Tensor<Uint8Array> {
   const { file } = options;
   if (!rle || typeof rle !== 'object' || !Array.isArray(rle.size) || rle.size.length !== 2) {
-    throw new VitDatasetError('VIT_DATASET_FORMAT', `\`rle\` of decodeRLE must be { size: [H, W], counts }. Got ${brief(rle)}.`, { file });
+    throw new VitDatasetError(`\`rle\` of decodeRLE must be { size: [H, W], counts }. Got ${brief(rle)}.`, { code: 'VIT_DATASET_FORMAT', file });
   }
   const [h, w] = rle.size;
   if (!Number.isSafeInteger(h) || !Number.isSafeInteger(w) || h < 0 || w < 0) {
-    throw new VitDatasetError('VIT_DATASET_FORMAT', `\`rle.size\` of decodeRLE must be two non-negative integers. Got [${h},${w}].`, { file });
+    throw new VitDatasetError(`\`rle.size\` of decodeRLE must be two non-negative integers. Got [${h},${w}].`, { code: 'VIT_DATASET_FORMAT', file });
   }
   const counts = typeof rle.counts === 'string' ? decodeCompressedCounts(rle.counts, { file }) : rle.counts;
   if (!Array.isArray(counts)) {
-    throw new VitDatasetError('VIT_DATASET_FORMAT', `\`rle.counts\` of decodeRLE must be a number list or a string. Got ${brief(rle.counts)}.`, { file });
+    throw new VitDatasetError(`\`rle.counts\` of decodeRLE must be a number list or a string. Got ${brief(rle.counts)}.`, { code: 'VIT_DATASET_FORMAT', file });
   }
   const n = h * w;
   if (n > MAX_PIXELS) {
-    throw new VitDatasetError('VIT_DATASET_FORMAT', `\`rle.size\` of decodeRLE is [${h},${w}], more than 2^28 pixels; refusing to allocate the mask.`, { file });
+    throw new VitDatasetError(`\`rle.size\` of decodeRLE is [${h},${w}], more than 2^28 pixels; refusing to allocate the mask.`, { code: 'VIT_DATASET_FORMAT', file });
   }
   let total = 0;
   for (let i = 0; i < counts.length; i++) {
     const c = counts[i];
     if (!Number.isSafeInteger(c) || c < 0) {
-      throw new VitDatasetError('VIT_DATASET_FORMAT', `\`rle.counts\` of decodeRLE must be non-negative integers. Got ${c} at ${i}.`, { file });
+      throw new VitDatasetError(`\`rle.counts\` of decodeRLE must be non-negative integers. Got ${c} at ${i}.`, { code: 'VIT_DATASET_FORMAT', file });
     }
     total += c;
   }
   if (total !== n) {
     throw new VitDatasetError(
-      'VIT_RLE_OVERFLOW',
       `RLE counts of decodeRLE sum to ${total} but size [${h},${w}] holds H·W = ${n} pixels (${total > n ? 'overflow' : 'underflow'}).`,
-      { file },
+      { code: 'VIT_RLE_OVERFLOW', file },
     );
   }
   const out = new Uint8Array(n);

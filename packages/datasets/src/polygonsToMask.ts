@@ -32,22 +32,21 @@ export function polygonsToMask(polygons: readonly (readonly number[])[], size: r
   const { file } = options;
   const [h, w] = size;
   if (size.length !== 2 || !Number.isSafeInteger(h) || !Number.isSafeInteger(w) || h < 0 || w < 0) {
-    throw new VitDatasetError('VIT_DATASET_FORMAT', `\`size\` of polygonsToMask must be [H, W], two non-negative integers. Got [${size.join(',')}].`, { file });
+    throw new VitDatasetError(`\`size\` of polygonsToMask must be [H, W], two non-negative integers. Got [${size.join(',')}].`, { code: 'VIT_DATASET_FORMAT', file });
   }
   if (h * w > 2 ** 28) {
-    throw new VitDatasetError('VIT_DATASET_FORMAT', `\`size\` of polygonsToMask is [${h},${w}], more than 2^28 pixels; refusing to allocate the mask.`, { file });
+    throw new VitDatasetError(`\`size\` of polygonsToMask is [${h},${w}], more than 2^28 pixels; refusing to allocate the mask.`, { code: 'VIT_DATASET_FORMAT', file });
   }
   if (!Array.isArray(polygons)) {
-    throw new VitDatasetError('VIT_DATASET_FORMAT', `\`polygons\` of polygonsToMask must be a list of [x1,y1,x2,y2,…] lists. Got ${typeof polygons}.`, { file });
+    throw new VitDatasetError(`\`polygons\` of polygonsToMask must be a list of [x1,y1,x2,y2,…] lists. Got ${typeof polygons}.`, { code: 'VIT_DATASET_FORMAT', file });
   }
   const union = new Uint8Array(h * w);
   for (let p = 0; p < polygons.length; p++) {
     const poly = polygons[p];
     if (!Array.isArray(poly) || poly.length % 2 !== 0 || !poly.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       throw new VitDatasetError(
-        'VIT_DATASET_FORMAT',
         `polygon ${p} of polygonsToMask must be an even-length list of finite numbers [x1,y1,x2,y2,…]. Got ${Array.isArray(poly) ? `${poly.length} values` : typeof poly}.`,
-        { file },
+        { code: 'VIT_DATASET_FORMAT', file },
       );
     }
     if (poly.length < 6 || h === 0 || w === 0) continue;

@@ -22,7 +22,7 @@ export type ReadPickleOptions = ParsePickleOptions;
  */
 export function readPickle(bytes: Uint8Array, options: ReadPickleOptions = {}): PickleValue {
   if (!(bytes instanceof Uint8Array)) {
-    throw new VitDatasetError('VIT_PICKLE_FORMAT', `\`bytes\` of readPickle must be a Uint8Array. Got ${bytes === null ? 'null' : typeof bytes}.`, { file: options.file });
+    throw new VitDatasetError(`\`bytes\` of readPickle must be a Uint8Array. Got ${bytes === null ? 'null' : typeof bytes}.`, { code: 'VIT_PICKLE_FORMAT', file: options.file });
   }
   try {
     return parsePickle(bytes, options);
@@ -30,7 +30,7 @@ export function readPickle(bytes: Uint8Array, options: ReadPickleOptions = {}): 
     if (e instanceof VitIoError && (e.code === 'VIT_IO_PICKLE' || e.code === 'VIT_IO_PICKLE_FORBIDDEN')) {
       const own = options.file && e.message.startsWith(`${options.file}: `) ? e.message.slice(options.file.length + 2) : e.message;
       const code = e.code === 'VIT_IO_PICKLE' ? 'VIT_PICKLE_FORMAT' : 'VIT_PICKLE_FORBIDDEN';
-      throw new VitDatasetError(code, own.replace(/^parsePickle/, 'readPickle'), { file: options.file, cause: e });
+      throw new VitDatasetError(own.replace(/^parsePickle/, 'readPickle'), { code, file: options.file, cause: e });
     }
     throw e;
   }

@@ -92,7 +92,7 @@ export async function revisited(root: string, name: RevisitedName, options: Revi
     try {
       bytes = await readFile(pkl);
     } catch (cause) {
-      throw new VitDatasetError('VIT_DATASET_LAYOUT', `ground truth not found; expected layout: ${REVISITED_LAYOUT}`, { file: pkl, cause });
+      throw new VitDatasetError(`ground truth not found; expected layout: ${REVISITED_LAYOUT}`, { code: 'VIT_DATASET_LAYOUT', file: pkl, cause });
     }
     gnd = readPickle(bytes, { file: pkl });
   } else {

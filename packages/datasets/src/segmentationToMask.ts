@@ -32,9 +32,9 @@ export function segmentationToMask(segmentation: CocoSegmentation, size: readonl
   if (segmentation && typeof segmentation === 'object' && 'counts' in segmentation) {
     const [h, w] = segmentation.size ?? [];
     if (h !== size[0] || w !== size[1]) {
-      throw new VitDatasetError('VIT_DATASET_FORMAT', `RLE size [${h},${w}] of segmentationToMask differs from the image size [${size[0]},${size[1]}].`, { file });
+      throw new VitDatasetError(`RLE size [${h},${w}] of segmentationToMask differs from the image size [${size[0]},${size[1]}].`, { code: 'VIT_DATASET_FORMAT', file });
     }
     return decodeRLE(segmentation, { file });
   }
-  throw new VitDatasetError('VIT_DATASET_FORMAT', `\`segmentation\` of segmentationToMask must be polygons or { size, counts }. Got ${JSON.stringify(segmentation)?.slice(0, 60)}.`, { file });
+  throw new VitDatasetError(`\`segmentation\` of segmentationToMask must be polygons or { size, counts }. Got ${JSON.stringify(segmentation)?.slice(0, 60)}.`, { code: 'VIT_DATASET_FORMAT', file });
 }

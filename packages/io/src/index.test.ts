@@ -4,6 +4,7 @@ describe('@vit/io public API', () => {
   it('exports exactly these names (any change here is an API change)', async () => {
     expect(Object.keys(await import('./index.js')).sort()).toEqual([
       'DTYPES',
+      'VIT_ERROR_CODES',
       'VitError',
       'VitIoError',
       'VitValueError',

@@ -1,4 +1,7 @@
 export { VitError, VitIoError, VitValueError } from './errors.js';
+export type { VitErrorOptions } from './errors.js';
+export { VIT_ERROR_CODES } from './errorCodes.js';
+export type { VitErrorCode } from './errorCodes.js';
 export { tensor, ndarray } from './tensor.js';
 export type { DType, Tensor, TypedArray, NdArray, Data } from './tensor.js';
 export { assertTensor, assertFinite, dtypeOf, shapeText } from './assert.js';

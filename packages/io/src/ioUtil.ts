@@ -1,22 +1,10 @@
 /** Shared plumbing of the file parsers and writers. Internal. */
 import { readFile } from 'node:fs/promises';
+import type { VitErrorCode } from './errorCodes.js';
 import { VitIoError, VitValueError } from './errors.js';
 
-/** Stable `code`s of the {@link VitIoError}s this package throws. */
-export type IoErrorCode =
-  | 'VIT_IO_READ'
-  | 'VIT_IO_WRITE'
-  | 'VIT_IO_TRUNCATED'
-  | 'VIT_IO_MAGIC'
-  | 'VIT_IO_HEADER'
-  | 'VIT_IO_SIZE'
-  | 'VIT_IO_DTYPE'
-  | 'VIT_IO_OFFSETS'
-  | 'VIT_IO_ZIP'
-  | 'VIT_IO_IMAGE'
-  | 'VIT_IO_PICKLE'
-  | 'VIT_IO_PICKLE_FORBIDDEN'
-  | 'VIT_IO_TORCH';
+/** The file codes of {@link VitErrorCode} (`VIT_IO_*`), which the file parsers and writers throw. */
+export type IoErrorCode = Extract<VitErrorCode, `VIT_IO_${string}`>;
 
 /** A `VitIoError` naming the file when known, else the function that parsed the bytes. */
 export function ioError(fn: string, file: string | undefined, code: IoErrorCode, message: string, cause?: unknown): VitIoError {
@@ -44,6 +32,7 @@ export async function readAll(path: string, fn: string): Promise<Uint8Array> {
     return await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new VitIoError('cannot read (ENOENT): no such file.', { file: path, code: 'VIT_NOT_FOUND', cause: e });
     throw new VitIoError(`cannot read (${code ?? (e as Error).message})`, { file: path, code: 'VIT_IO_READ', cause: e });
   }
 }

@@ -7,7 +7,7 @@ import type { Tensor } from './tensor.js';
  * @param path The file.
  * @param options `alpha`, `maxPixels` as for {@link decodeImage}.
  * @returns `[H,W,3]` (or `[H,W,4]`) uint8 tensor, EXIF orientation applied.
- * @throws VitIoError naming `path`: unreadable (`VIT_IO_READ`) or not a valid image.
+ * @throws VitIoError naming `path`: missing (`VIT_NOT_FOUND`), unreadable (`VIT_IO_READ`) or not a valid image.
  * @example const rgb = await readImage('val/n01440764/ILSVRC2012_val_00000293.JPEG');
  */
 export async function readImage(path: string, options: Omit<DecodeImageOptions, 'file'> = {}): Promise<Tensor<Uint8Array>> {

@@ -146,7 +146,7 @@ describe('vit build', () => {
     const inconsistent = fresh('.json');
     writeFileSync(inconsistent, JSON.stringify({ imageSize: 20, patchSize: 8, dim: 16, depth: 1, heads: 2 }));
     const r = await vit('build', '--config', inconsistent, '--out', out);
-    expect(r.err).toBe('vit build: `config.imageSize` of buildViT must be a multiple of `config.patchSize` (8×8) on each axis. Got [20,20].\n');
+    expect(r.err).toBe('vit build: `config.imageSize` must be a multiple of `config.patchSize` (8×8) on each axis. Got [20,20].\n');
     const notJson = fresh('.json');
     writeFileSync(notJson, '{ dim: 3');
     expect((await vit('build', '--config', notJson, '--out', out)).err).toMatch(/^vit build: `--config` of vit build: .* is not valid JSON \(/);

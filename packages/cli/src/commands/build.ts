@@ -38,7 +38,10 @@ export interface BuildJson {
   parameters: number;
   /** Graph outputs, taps first. */
   outputs: string[];
+  /** What was assumed rather than read (one line each, also printed on stderr), e.g. the heads of an unusual width. */
+  warnings: string[];
 }
+
 
 interface BuildFlags {
   config?: string;
@@ -97,6 +100,7 @@ export function registerBuild(program: Command): Command {
       let preprocessing: ViTPreprocessing | undefined;
       let configSource: string;
       let ckpt: LoadedCheckpoint | undefined;
+      const warnings: string[] = [];
       const overrides = inferenceFlags(opts);
       if (opts.weights !== undefined) {
         let given: { config?: ViTConfig; preprocessing?: ViTPreprocessing; sideConfig?: string } = {};
@@ -115,6 +119,8 @@ export function registerBuild(program: Command): Command {
           strict: opts.strict,
         });
         config = ckpt.config;
+        // what was assumed rather than read, in the CLI's words
+        for (const n of ckpt.notes) warnings.push(n.replace(/pass `heads`/, 'pass --heads <n>').replace(/pass config \{ (\w+): [^}]*\}/, (_m, f: string) => `pass --${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
         preprocessing = given.preprocessing ?? preprocessingOf(ckpt, resolveViTConfig(config));
         configSource = given.config ? opts.config! : `${given.sideConfig ? `${given.sideConfig} and ` : ''}read from ${opts.weights} (${ckpt.family})`;
       } else if (opts.config !== undefined) {
@@ -131,6 +137,7 @@ export function registerBuild(program: Command): Command {
       } else {
         throw new VitValueError(`\`--config\` of ${VERB} is required unless --weights is given: a preset (e.g. vit_base_patch16_224) or a JSON config file.`);
       }
+      for (const w of warnings) err(`${VERB}: warning: ${w}\n`);
       // buildViT is synchronous (seconds for ViT-B and larger): say so on a terminal, then clear the line.
       const status = errIsTTY ? `${VERB}: building the ViT…` : '';
       if (errIsTTY) err(status);
@@ -154,6 +161,7 @@ export function registerBuild(program: Command): Command {
         config: resolved,
         parameters: vitParameterCount(config),
         outputs,
+        warnings,
       };
       if (opts.json) {
         out(`${JSON.stringify(j)}\n`);

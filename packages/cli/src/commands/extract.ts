@@ -4,13 +4,13 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readNpy, tensor, VitError, VitIoError, VitValueError, type Tensor } from '@vit/io';
 import { ViTSession, type Capture, type ModelInfo, type SessionPreset, type SkippedImage, type TapName } from '@vit/runtime';
+import { listImages } from '../listImages.js';
 import { NpyStream } from '../npyStream.js';
 import { outputOf } from '../output.js';
 import { parseImageSize, parseLayers, parsePositiveInt, parseTaps } from '../parse.js';
 import { Progress } from '../progress.js';
 
 const VERB = 'vit extract';
-const IMAGE_EXT = /\.(jpe?g|png)$/i;
 
 /** Parsed options of `vit extract`. */
 interface ExtractFlags {
@@ -104,7 +104,7 @@ async function extract(model: string, f: ExtractFlags, cmd: Command): Promise<vo
     }
     pixels = t as Tensor<Float32Array>;
   } else {
-    files = await listImages(f.images!);
+    files = await listImages(f.images!, '--images');
   }
 
   const session = await ViTSession.create(model, {
@@ -196,8 +196,8 @@ async function extract(model: string, f: ExtractFlags, cmd: Command): Promise<vo
     for (const s of manifest.skipped) writeErr(`vit extract: skipped ${s.id}: ${s.error}\n`);
     if (skipped.length && !f.skipBad) {
       throw new VitError(
-        'VIT_SKIPPED_IMAGES',
         `${skipped.length} image(s) could not be decoded and were skipped (listed in manifest.json); pass --skip-bad to accept that.`,
+        { code: 'VIT_SKIPPED_IMAGES' },
       );
     }
   } catch (e) {
@@ -240,17 +240,4 @@ async function moveIntoPlace(tmp: string, out: string, force: boolean): Promise<
     return;
   }
   await rename(tmp, out);
-}
-
-async function listImages(dir: string): Promise<string[]> {
-  const st = await stat(dir).catch(() => undefined);
-  if (!st) throw new VitIoError('--images directory not found.', { file: dir, code: 'VIT_NOT_FOUND' });
-  if (!st.isDirectory()) throw new VitIoError('--images must be a directory.', { file: dir, code: 'VIT_NOT_FOUND' });
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files = entries
-    .filter((e) => e.isFile() && IMAGE_EXT.test(e.name))
-    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
-    .sort();
-  if (!files.length) throw new VitIoError('--images directory has no .jpg/.jpeg/.png files.', { file: dir, code: 'VIT_NO_IMAGES' });
-  return files;
 }

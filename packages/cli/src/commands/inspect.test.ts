@@ -53,8 +53,8 @@ describe('vit inspect', () => {
   });
 
   it.each([
-    ['fused', /^vit inspect: inspectModel: node "blocks\.0\.attn\/Attention" is a fused com\.microsoft\.Attention op.*eager attention/],
-    ['cnn', /^vit inspect: inspectModel: no self-attention found/],
+    ['fused', /^vit inspect: \S+fused\/model\.onnx: node "blocks\.0\.attn\/Attention" is a fused com\.microsoft\.Attention op.*eager attention/],
+    ['cnn', /^vit inspect: \S+cnn\/model\.onnx: no self-attention found/],
     ['softmax_queries', /^vit inspect: .*not over the keys/],
   ])('fails with one line on %s', async (name, message) => {
     const r = await vit('inspect', model(name));

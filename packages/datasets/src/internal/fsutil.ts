@@ -10,7 +10,7 @@ export async function requireDir(dir: string, what: string, layout: string): Pro
     ok = false;
   }
   if (!ok) {
-    throw new VitDatasetError('VIT_DATASET_LAYOUT', `${what} folder not found; expected layout: ${layout}`, { file: dir });
+    throw new VitDatasetError(`${what} folder not found; expected layout: ${layout}`, { code: 'VIT_DATASET_LAYOUT', file: dir });
   }
 }
 
@@ -30,12 +30,12 @@ export async function readJson(file: string, what: string, layout?: string): Pro
     text = await readFile(file, 'utf8');
   } catch (cause) {
     const hint = layout ? `; expected layout: ${layout}` : '';
-    throw new VitDatasetError('VIT_DATASET_LAYOUT', `${what} not found or unreadable${hint}`, { file, cause });
+    throw new VitDatasetError(`${what} not found or unreadable${hint}`, { code: 'VIT_DATASET_LAYOUT', file, cause });
   }
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new VitDatasetError('VIT_DATASET_JSON', `${what} is not valid JSON (${(cause as Error).message})`, { file, cause });
+    throw new VitDatasetError(`${what} is not valid JSON (${(cause as Error).message})`, { code: 'VIT_DATASET_JSON', file, cause });
   }
 }
 
@@ -55,5 +55,5 @@ export function compareNames(a: string, b: string): number {
 
 /** A one-line structural error in an annotation file. */
 export function formatError(file: string, message: string): VitDatasetError {
-  return new VitDatasetError('VIT_DATASET_FORMAT', message, { file });
+  return new VitDatasetError(message, { code: 'VIT_DATASET_FORMAT', file });
 }

@@ -51,7 +51,7 @@ describe('inferViTConfig', () => {
 
   it('names what it cannot infer', () => {
     const { ckpt } = fixture('plain');
-    expect(() => inferViTConfig(ckpt)).toThrow('`options.heads` of inferViTConfig is needed: the checkpoint (width 32) does not tell the number of heads. Pass heads.');
+    expect(() => inferViTConfig(ckpt)).toThrow('`options.heads` of inferViTConfig is needed: the checkpoint (width 32) does not tell the number of heads. Pass `heads`.');
     const { ckpt: reg } = fixture('registers');
     const { ckpt: gap } = fixture('gap'); // no CLS, a 3×4 grid
     expect(() => inferViTConfig(gap, { heads: 4 })).toThrow('`options.imageSize` of inferViTConfig is needed: `pos_embed` has 12 rows, which is not a square grid. Pass imageSize: [h, w].');

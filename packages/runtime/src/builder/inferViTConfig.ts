@@ -107,7 +107,7 @@ export function inferViTConfig(checkpoint: ViTWeights, options: InferViTConfigOp
   }
   if (heads === undefined) {
     heads = TIMM_HEADS[dim] ?? (dim % 64 === 0 ? dim / 64 : undefined);
-    if (heads === undefined) throw configError('heads', `is needed: the checkpoint (width ${dim}) does not tell the number of heads. Pass heads.`);
+    if (heads === undefined) throw configError('heads', `is needed: the checkpoint (width ${dim}) does not tell the number of heads. Pass \`heads\`.`);
   }
 
   // Grid: from imageSize, else from pos_embed / the relative position table, assuming a square grid.

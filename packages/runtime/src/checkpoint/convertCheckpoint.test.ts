@@ -45,7 +45,7 @@ describe('convertCheckpoint: one line naming the file, the key and what to do', 
     const w = timm();
     delete (w as Record<string, unknown>)['blocks.1.norm2.bias'];
     expect(() => convert(Object.fromEntries(Object.entries(timm()).map(([k, v]) => [k.replace('patch_embed.proj.weight', 'patch_embed.proj.weight'), k === 'patch_embed.proj.weight' ? t(30, 3, 8, 8) : v])))).toThrow(
-      /^x\.pth: `heads` is needed: the checkpoint \(width 30\) does not tell the number of heads\. pass config\.heads \(--heads or --config\)\.$/,
+      /^x\.pth: `heads` is needed: the checkpoint \(width 30\) does not tell the number of heads\. Pass `heads`\.$/,
     );
     expect(() => convert(w, { config: { heads: 2 } })).toThrow(/^x\.pth: lacks the tensor for 'blocks\.1\.norm2\.bias' \(shape \[32\]\) that a ViT with this config needs/);
     const s = timm();

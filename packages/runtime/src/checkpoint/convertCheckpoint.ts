@@ -1,4 +1,4 @@
-import { VitIoError, isTorchTensor, type PickleValue, type Tensor, type TypedArray } from '@vit/io';
+import { VitIoError, isTorchTensor, type PickleValue, type Tensor, type TypedArray, type VitErrorCode } from '@vit/io';
 import { inferViTConfig } from '../builder/inferViTConfig.js';
 import { resolveConfig } from '../builder/resolveViTConfig.js';
 import type { CheckpointTensor, ViTConfig } from '../builder/types.js';
@@ -28,6 +28,8 @@ export interface CheckpointSource {
 }
 
 export const FAMILIES: readonly CheckpointFamily[] = ['timm', 'dino', 'mocov3', 'mae', 'beit', 'clip', 'dinov2', 'hf-vit', 'hf-deit', 'hf-dinov2', 'hf-clip', 'hf-beit', 'hf-vitmae'];
+/** Widths whose heads timm's ViT families fix (inferViTConfig's table); other widths get head width 64. */
+const FAMILY_WIDTHS = new Set([192, 384, 512, 768, 1024, 1280, 1408, 1664]);
 const NESTINGS = ['teacher', 'state_dict', 'model', 'module', 'model_state', 'network', 'net'];
 const TOP_REASONS: Record<string, string> = {
   student: "DINO's student network (the teacher is read, as DINO's evaluation does; pass checkpointKey 'student' for this one)",
@@ -64,7 +66,7 @@ type Entries = Map<string, CheckpointTensor>;
  */
 export function convertCheckpoint(source: CheckpointSource, options: ConvertCheckpointOptions = {}): LoadedCheckpoint {
   const file = source.file;
-  const fail = (code: string, msg: string) => new VitIoError(msg, { file, code });
+  const fail = (code: VitErrorCode, msg: string) => new VitIoError(msg, { file, code });
   if (options.family !== undefined && !FAMILIES.includes(options.family)) {
     throw fail('VIT_VALUE', `\`options.family\` must be one of ${FAMILIES.join(', ')}. Got ${JSON.stringify(options.family)}.`);
   }
@@ -170,8 +172,12 @@ export function convertCheckpoint(source: CheckpointSource, options: ConvertChec
     config = complete ? ({ ...o } as ViTConfig) : { ...infer(), ...given };
   } catch (e) {
     const m = (e as Error).message.replace(/`(?:checkpoint|options)(\['[^']+'\]|\.\w+)?` of inferViTConfig/, (_s, k: string | undefined) => (k ? `\`${k.startsWith('.') ? k.slice(1) : sourceOf(src, k.slice(2, -2))}\`` : 'the checkpoint'));
-    const fixed = m.replace(/Pass (\w+)(: \[h, w\])?\./, (_s, f: string) => `pass config.${f} (--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} or --config).`);
-    throw new VitIoError(fixed, { file, code: (e as { code?: string }).code ?? 'VIT_CONFIG', cause: e });
+    const fixed = m.replace(/Pass (\w+)(: \[h, w\])?\./, 'Pass `$1`$2.');
+    throw new VitIoError(fixed, { file, code: (e as { code?: VitErrorCode }).code ?? 'VIT_CONFIG', cause: e });
+  }
+  const dim = config.dim;
+  if (given.heads === undefined && !w.has('blocks.0.attn.relative_position_bias_table') && !w.has('rel_pos_bias.relative_position_bias_table') && !FAMILY_WIDTHS.has(dim)) {
+    notes.push(`assumed ${config.heads} attention head(s) of width 64: a checkpoint of width ${dim} does not tell its heads; pass \`heads\` if that is wrong.`);
   }
   checkAgainstConfig(config, w, src, file, strict ? undefined : ignored);
   const size = Array.isArray(config.imageSize) ? config.imageSize[0] : (config.imageSize as number);
@@ -283,7 +289,7 @@ function detectFamily(
   nesting: string | undefined,
   source: CheckpointSource,
   args: Record<string, unknown> | undefined,
-  fail: (code: string, msg: string) => VitIoError,
+  fail: (code: VitErrorCode, msg: string) => VitIoError,
 ): CheckpointFamily {
   const keys = [...e.keys()];
   const has = (k: string) => e.has(k);

@@ -33,16 +33,16 @@ export function analyzeGraph(model: ModelProto, fn: string): GraphStructure {
     if (FUSED_OPS.has(n.opType)) {
       const domain = n.domain ? `${n.domain}.` : '';
       throw new VitModelError(
-        'VIT_FUSED_ATTENTION',
         `${fn}: node "${n.name ?? n.output?.[0]}" is a fused ${domain}${n.opType} op, whose attention probabilities cannot be tapped; re-export with eager attention (torch.onnx.export of the eager model, Hugging Face attn_implementation="eager", and no onnxruntime-transformers fusion).`,
+        { code: 'VIT_FUSED_ATTENTION' },
       );
     }
   }
   const external = (graph.initializer ?? []).find((t) => t.dataLocation === 1 || t.externalData?.length);
   if (external) {
     throw new VitModelError(
-      'VIT_UNSUPPORTED_GRAPH',
       `${fn}: initializer "${external.name}" is stored as external data (beside the .onnx file), which is not supported; save the model as one file: onnx.save(onnx.load(path), out, save_as_external_data=False) (models under 2 GB).`,
+      { code: 'VIT_UNSUPPORTED_GRAPH' },
     );
   }
   const g = new GraphIndex(graph);
@@ -72,8 +72,8 @@ export function analyzeGraph(model: ModelProto, fn: string): GraphStructure {
   if (!found.length) {
     const softmaxes = g.nodes.filter((n) => n.opType === 'Softmax').length;
     throw new VitModelError(
-      'VIT_NO_ATTENTION',
       `${fn}: no self-attention found (${softmaxes} Softmax node(s), none computing softmax(q·kᵀ) of projected tokens followed by a product with v); is this a Vision Transformer?`,
+      { code: 'VIT_NO_ATTENTION' },
     );
   }
 
@@ -181,5 +181,5 @@ function normKind(g: GraphIndex, t: string): ModelInfo['norm'] {
 }
 
 function unsupported(fn: string, what: string): VitModelError {
-  return new VitModelError('VIT_UNSUPPORTED_GRAPH', `${fn}: ${what}; the graph is not a pre-norm ViT the instrumentation can read.`);
+  return new VitModelError(`${fn}: ${what}; the graph is not a pre-norm ViT the instrumentation can read.`, { code: 'VIT_UNSUPPORTED_GRAPH' });
 }

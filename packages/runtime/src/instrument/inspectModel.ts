@@ -30,6 +30,7 @@ export interface InspectModelOptions {
 export async function inspectModel(model: string | Uint8Array, options: InspectModelOptions = {}): Promise<ModelInfo> {
   const { bytes, file } = await readModel(model, 'inspectModel');
   const proto = decodeModel(bytes, file);
-  const structure = analyzeGraph(proto, 'inspectModel');
-  return probeGraph(bytes, structure, 'inspectModel', options);
+  const label = file ?? 'inspectModel'; // messages about the graph name the file when there is one
+  const structure = analyzeGraph(proto, label);
+  return probeGraph(bytes, structure, label, options);
 }

@@ -3,6 +3,7 @@ import { decodeModel } from '../onnx/proto.js';
 import { analyzeGraph } from './analyzeGraph.js';
 import { appendOutputs } from './appendOutputs.js';
 import { probeGraph } from './probeGraph.js';
+import { readModel } from './readModel.js';
 import { TAP_NAMES, type ModelInfo, type TapName, type TapOutput } from './types.js';
 
 /** Options of {@link instrumentModel}. */
@@ -47,31 +48,33 @@ export interface InstrumentedModel {
  * `[T,B,D]` case needs a transpose, so doing it in TypeScript keeps the graph (and onnxruntime's
  * fusions) untouched and costs nothing in the common layouts.
  *
- * @param bytes the ONNX file's bytes.
+ * @param model path to an `.onnx` file, or its bytes.
  * @param options see {@link InstrumentModelOptions}.
  * @returns `{ bytes, info, outputs }`.
  * @throws as {@link inspectModel}; VitValueError for an unknown tap or a layer out of range.
  * @example
- * const { bytes: tapped, outputs } = await instrumentModel(bytes, { taps: ['attention'], layers: [1, 12] });
+ * const { bytes: tapped, outputs } = await instrumentModel('vit_b16.onnx', { taps: ['attention'], layers: [1, 12] });
  */
-export async function instrumentModel(bytes: Uint8Array, options: InstrumentModelOptions = {}): Promise<InstrumentedModel> {
+export async function instrumentModel(model: string | Uint8Array, options: InstrumentModelOptions = {}): Promise<InstrumentedModel> {
   const taps = options.taps ?? ['attention', 'block'];
   for (const t of taps) {
     if (!TAP_NAMES.includes(t)) {
       throw new VitValueError(`\`taps\` of instrumentModel must be some of ${TAP_NAMES.join(', ')}. Got "${t}".`);
     }
   }
+  const { bytes, file } = await readModel(model, 'instrumentModel');
+  const label = file ?? 'instrumentModel'; // messages about the graph name the file when there is one
   let info = options.info;
   let graphOutputs: Set<string>;
   let dtype: (name: string) => number;
   if (!info) {
-    const proto = decodeModel(bytes);
-    const s = analyzeGraph(proto, 'instrumentModel');
-    info = await probeGraph(bytes, s, 'instrumentModel', options);
+    const proto = decodeModel(bytes, file);
+    const s = analyzeGraph(proto, label);
+    info = await probeGraph(bytes, s, label, options);
     graphOutputs = new Set((proto.graph!.output ?? []).map((o) => o.name));
     dtype = (n) => s.index.dtype.get(n) ?? 1;
   } else {
-    const proto = decodeModel(bytes);
+    const proto = decodeModel(bytes, file);
     graphOutputs = new Set((proto.graph!.output ?? []).map((o) => o.name));
     dtype = () => 1;
   }

@@ -19,7 +19,7 @@ export async function probeGraph(bytes: Uint8Array, s: GraphStructure, fn: strin
   const g = s.index;
   const dims = s.inputDims;
   if (dims.length !== 4) {
-    throw new VitModelError('VIT_UNSUPPORTED_GRAPH', `${fn}: the pixel input "${s.inputName}" must have rank 4 [B,C,H,W]. Got rank ${dims.length}.`);
+    throw new VitModelError(`${fn}: the pixel input "${s.inputName}" must have rank 4 [B,C,H,W]. Got rank ${dims.length}.`, { code: 'VIT_UNSUPPORTED_GRAPH' });
   }
   const channels = dims[1] ?? 3;
   let h = dims[2];
@@ -66,22 +66,22 @@ export async function probeGraph(bytes: Uint8Array, s: GraphStructure, fn: strin
     const axis = b.softmaxAxis < 0 ? b.softmaxAxis + d.length : b.softmaxAxis;
     const where = `node "${b.softmax.name ?? name}" (block ${l + 1})`;
     if (axis !== d.length - 1) {
-      throw new VitModelError('VIT_SOFTMAX_NOT_OVER_KEYS', `${fn}: the attention softmax ${where} runs over axis ${axis} of [${d}], not over the keys (the last axis); re-export attention as softmax(q·kᵀ, dim=-1).`);
+      throw new VitModelError(`${fn}: the attention softmax ${where} runs over axis ${axis} of [${d}], not over the keys (the last axis); re-export attention as softmax(q·kᵀ, dim=-1).`, { code: 'VIT_SOFTMAX_NOT_OVER_KEYS' });
     }
     let layout: TensorLayout;
     let H: number;
     if (d.length === 4 && d[0] === pb && d[2] === d[3]) [layout, H] = ['BHTT', d[1]];
     else if (d.length === 3 && d[0] % pb === 0 && d[1] === d[2]) [layout, H] = ['BH_TT', d[0] / pb];
-    else throw new VitModelError('VIT_UNSUPPORTED_GRAPH', `${fn}: the attention of ${where} has shape [${d}]; expected [B,H,T,T] or [B·H,T,T] with B = ${pb}.`);
-    if (d[d.length - 1] !== T) throw new VitModelError('VIT_UNSUPPORTED_GRAPH', `${fn}: block ${l + 1} attends over ${d[d.length - 1]} tokens, block 1 over ${T}.`);
+    else throw new VitModelError(`${fn}: the attention of ${where} has shape [${d}]; expected [B,H,T,T] or [B·H,T,T] with B = ${pb}.`, { code: 'VIT_UNSUPPORTED_GRAPH' });
+    if (d[d.length - 1] !== T) throw new VitModelError(`${fn}: block ${l + 1} attends over ${d[d.length - 1]} tokens, block 1 over ${T}.`, { code: 'VIT_UNSUPPORTED_GRAPH' });
     if (l === 0) heads = H;
-    else if (H !== heads) throw new VitModelError('VIT_UNSUPPORTED_GRAPH', `${fn}: block ${l + 1} has ${H} heads, block 1 has ${heads}.`);
+    else if (H !== heads) throw new VitModelError(`${fn}: block ${l + 1} has ${H} heads, block 1 has ${heads}.`, { code: 'VIT_UNSUPPORTED_GRAPH' });
     const data = (out[name] as ort.Tensor).data as Float32Array;
     for (let r = 0; r < data.length / T; r++) {
       let sum = 0;
       for (let k = 0; k < T; k++) sum += data[r * T + k];
       if (Math.abs(sum - 1) > 1e-3) {
-        throw new VitModelError('VIT_SOFTMAX_NOT_OVER_KEYS', `${fn}: rows of the attention of ${where} sum to ${sum.toFixed(4)}, not 1; the softmax is not over the keys.`);
+        throw new VitModelError(`${fn}: rows of the attention of ${where} sum to ${sum.toFixed(4)}, not 1; the softmax is not over the keys.`, { code: 'VIT_SOFTMAX_NOT_OVER_KEYS' });
       }
     }
     attention.push({ name, layout });
@@ -94,7 +94,7 @@ export async function probeGraph(bytes: Uint8Array, s: GraphStructure, fn: strin
     if (d.length === 3 && d[0] === pb && d[1] === T && d[2] === dim) return 'BTD';
     if (d.length === 3 && d[0] === T && d[1] === pb && d[2] === dim) return 'TBD';
     if (d.length === 2 && d[0] === pb * T && d[1] === dim) return 'BT_D';
-    throw new VitModelError('VIT_UNSUPPORTED_GRAPH', `${fn}: the ${what} tensor "${name}" has shape [${d}]; expected [B,T,D], [T,B,D] or [B·T,D] with B = ${pb}, T = ${T}, D = ${dim}.`);
+    throw new VitModelError(`${fn}: the ${what} tensor "${name}" has shape [${d}]; expected [B,T,D], [T,B,D] or [B·T,D] with B = ${pb}, T = ${T}, D = ${dim}.`, { code: 'VIT_UNSUPPORTED_GRAPH' });
   };
   const tensors = { attention } as Record<TapName, TapTensor[]>;
   for (const tap of TAP_NAMES) {
@@ -103,12 +103,12 @@ export async function probeGraph(bytes: Uint8Array, s: GraphStructure, fn: strin
   }
 
   if (h % s.patch !== 0 || w % s.patch !== 0) {
-    throw new VitModelError('VIT_UNSUPPORTED_GRAPH', `${fn}: input ${h}×${w} is not a multiple of the patch size ${s.patch}.`);
+    throw new VitModelError(`${fn}: input ${h}×${w} is not a multiple of the patch size ${s.patch}.`, { code: 'VIT_UNSUPPORTED_GRAPH' });
   }
   const grid: [number, number] = [h / s.patch, w / s.patch];
   const prefix = T - grid[0] * grid[1];
   if (prefix < 0) {
-    throw new VitModelError('VIT_UNSUPPORTED_GRAPH', `${fn}: attention covers ${T} tokens, fewer than the ${grid[0]}×${grid[1]} patch grid.`);
+    throw new VitModelError(`${fn}: attention covers ${T} tokens, fewer than the ${grid[0]}×${grid[1]} patch grid.`, { code: 'VIT_UNSUPPORTED_GRAPH' });
   }
   return {
     layers: s.blocks.length,

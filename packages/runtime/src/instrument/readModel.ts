@@ -17,6 +17,6 @@ export async function readModel(model: string | Uint8Array, fn: string): Promise
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new VitIoError('model file not found.', { file: model, cause, code: 'VIT_NOT_FOUND' });
     if (code === 'EISDIR') throw new VitIoError('is a directory, not an ONNX file.', { file: model, cause, code: 'VIT_NOT_ONNX' });
-    throw new VitIoError(`cannot read the model (${(cause as Error).message}).`, { file: model, cause });
+    throw new VitIoError(`cannot read the model (${(cause as Error).message}).`, { file: model, cause, code: 'VIT_IO_READ' });
   }
 }

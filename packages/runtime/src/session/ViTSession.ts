@@ -136,8 +136,8 @@ export class ViTSession {
     positiveInt(decodeWorkers, 'decodeWorkers', fn);
     if (options.batchSize !== undefined) positiveInt(options.batchSize, 'batchSize', fn);
 
-    const { bytes } = await readModel(model, fn);
-    const inst = await instrumentModel(bytes, { taps: options.taps, layers: options.layers, imageSize: options.imageSize });
+    if (typeof model !== 'string' && !(model instanceof Uint8Array)) await readModel(model, fn); // throws naming ViTSession.create
+    const inst = await instrumentModel(model, { taps: options.taps, layers: options.layers, imageSize: options.imageSize });
     const staticBatch = inst.info.input.batch;
     const batchSize = options.batchSize ?? staticBatch ?? 8;
     if (staticBatch !== null && batchSize > staticBatch) {
@@ -148,7 +148,7 @@ export class ViTSession {
 
     const client = new WorkerClient<InferenceRequest, InferenceReply>(new Worker(await workerUrl('inferenceWorker')));
     // The worker gets its own copy when the bytes are the caller's (transfer would detach them).
-    const own = inst.bytes === bytes ? bytes.slice() : inst.bytes;
+    const own = inst.bytes === model ? model.slice() : inst.bytes;
     const sent = own.byteOffset === 0 && own.byteLength === own.buffer.byteLength ? own : own.slice();
     const reply = await client.request(
       { type: 'init', bytes: sent, inputName: inst.info.input.name, options: { intraOpThreads: threads, device } },

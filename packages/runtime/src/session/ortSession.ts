@@ -33,7 +33,7 @@ export async function createOrtSession(bytes: Uint8Array, o: OrtSessionOptions):
   } catch (cause) {
     if (o.device === 'cuda') {
       throw new VitValueError(
-        `\`device\` 'cuda' of ViTSession.create is not available: onnxruntime-node could not start its CUDA execution provider (${firstLine(cause)}). Install onnxruntime-node's CUDA binaries (ONNXRUNTIME_NODE_INSTALL_CUDA=v12 npm rebuild onnxruntime-node, with CUDA 12 + cuDNN 9) or use device: 'cpu'.`,
+        `\`device\` 'cuda' of ViTSession.create is not available: onnxruntime-node could not start its CUDA execution provider (${firstLine(cause)}). Install onnxruntime-node's CUDA binaries (with CUDA 12 + cuDNN 9: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node --ignore-scripts=false) or use device: 'cpu'.`,
         { code: 'VIT_DEVICE_UNAVAILABLE', cause },
       );
     }

@@ -1,4 +1,4 @@
-import { VitError, VitIoError, VitValueError } from '@vit/io';
+import { VIT_ERROR_CODES, VitError, VitIoError, VitValueError, type VitErrorCode } from '@vit/io';
 import type { RawTensor } from '../instrument/canonicalTaps.js';
 
 /** Messages main → inference worker. */
@@ -38,13 +38,17 @@ export function serializeError(e: unknown): SerializedError {
   return { name: err?.name ?? 'Error', message: String(err?.message ?? e), code: err?.code, file: err?.file };
 }
 
-/** Rebuild a typed error on the main thread (same class family, code and message). */
+/** Rebuild a typed error on the main thread (same class family, code and message; the message already names the file). */
 export function deserializeError(e: SerializedError): Error {
-  if (e.name === 'VitIoError') {
-    const err = new VitIoError(e.message, { code: e.code });
-    return err;
-  }
-  if (e.code && e.name !== 'Error') return new VitValueError(e.message, { code: e.code });
-  if (e.code) return new VitError(e.code, e.message);
-  return new Error(e.message);
+  const code = (VIT_ERROR_CODES as readonly string[]).includes(e.code ?? '') ? (e.code as VitErrorCode) : undefined;
+  const err =
+    e.name === 'VitIoError'
+      ? new VitIoError(e.message, { code })
+      : code && e.name !== 'Error'
+        ? new VitValueError(e.message, { code })
+        : code
+          ? new VitError(e.message, { code })
+          : new Error(e.message);
+  if (e.file !== undefined && err instanceof VitError) Object.defineProperty(err, 'file', { value: e.file, enumerable: true });
+  return err;
 }
