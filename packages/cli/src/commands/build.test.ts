@@ -186,6 +186,6 @@ describe('vit build', () => {
     expect(hf.err).toBe('');
     expect(hf.out).toMatch(/weights from .*hf-vit \(Hugging Face ViT \(safetensors\), 0 keys ignored, preprocessing config\)/);
     const bad = await vit('build', '--weights', join(CK, 'dino', 'checkpoint.pth'), '--family', 'resnet', '--out', fresh());
-    expect(bad.err).toMatch(/^vit build: .*checkpoint\.pth: `options\.family` must be one of timm, dino/);
+    expect(bad.err).toMatch(/^vit build: .*checkpoint\.pth: `--family` must be one of timm, dino/);
   });
 });
