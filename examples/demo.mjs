@@ -68,15 +68,15 @@ async function main() {
       const gt = masks.map((m) => tokenMask(m, grid[0], grid[1]));
       const session = await ViTSession.create(modelPath, { taps: ['attention', 'block'], batchSize: 100, preset: 'imagenet' });
       const suite = new AttentionSuiteAccumulator({ saliency: { source: 'cls' } });
-      const collector = new FeatureCollector({ tokens: 'cls', prefix: info.prefixTokens });
+      const collector = new FeatureCollector({ tokens: 'cls' }); // the prefix comes from each Capture's grid
       try {
         const stream = session.stream(inputs);
         for await (const cap of stream) {
           const { gh, gw } = cap.grid;
           const g = new Uint8Array(cap.meta.batch * gh * gw);
           cap.meta.indices.forEach((i, b) => g.set(gt[i], b * gh * gw));
-          suite.update({ attention: cap.taps.attention, grid: cap.grid, gt: tensor(g, [cap.meta.batch, gh, gw]) });
-          collector.update({ feats: cap.taps.block, labels: cap.meta.labels });
+          suite.update({ ...cap, masks: tensor(g, [cap.meta.batch, gh, gw]) });
+          collector.update(cap); // block taps + cap.meta.labels
         }
         if (stream.skipped.length) throw new Error(`${stream.skipped.length} sample images could not be decoded`);
       } finally {
@@ -97,11 +97,11 @@ async function main() {
       );
       const perLayer = [];
       for (let l = 0; l < features.length; l++) {
-        const cm = await clusterMetrics(features[l], labels, { k: sample.classes.length, seed: 0, backend });
+        const cm = await clusterMetrics(features[l], labels, { k: sample.classes.length, seed: 0 });
         perLayer.push({
           layer: l + 1,
-          attentionDistance: att.distance.perLayer[l],
-          saliencyIoU: att.saliency.layers[l].oracle,
+          attentionDistance: att.distance.perLayer.get(l),
+          saliencyIoU: att.saliency.oracle.get(l),
           purity: cm.purity,
           nmi: cm.nmi,
           ari: cm.ari,

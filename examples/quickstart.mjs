@@ -8,6 +8,6 @@ const session = await ViTSession.create(onnx, { taps: ['attention', 'block'] });
 const pixels = tensor(new Float32Array(2 * 3 * 32 * 32).map(() => Math.random() - 0.5), [2, 3, 32, 32]);
 const capture = await session.run(pixels); // or session.stream(imagePaths) for a dataset
 const att = capture.taps.attention[0]; // layer 1, [B,H,T,T]
-console.log(attentionOffset(alignedAttention(att, capture.grid))); // per head { dx, dy, offset, … }
+console.log(attentionOffset(alignedAttention(att, capture.grid)).offset.data); // [H]: per-head offset in tokens
 console.log(attentionDistance(att, capture.grid).data); // [B,H]
 await session.close();

@@ -159,7 +159,7 @@ async function main() {
       console.log(`\nmodel ${m.name}: ${info.layers} layers, ${info.heads} heads, dim ${info.dim}, grid ${info.grid.join('×')}, prefix ${info.prefixTokens}`);
       const session = await ViTSession.create(onnx, { taps: ['attention', 'block'], batchSize: 16, preset: 'imagenet' });
       const suite = new AttentionSuiteAccumulator({ saliency: { source: 'cls' } });
-      const collector = new FeatureCollector({ tokens: 'cls', prefix: info.prefixTokens });
+      const collector = new FeatureCollector({ tokens: 'cls' }); // the prefix comes from each Capture's grid
       const withinCKA = new MinibatchCKA({ tokens: 'cls', batchSize: 8 });
       const blocks = [];
       try {
@@ -168,9 +168,9 @@ async function main() {
           const { gh, gw } = cap.grid;
           const gtData = new Uint8Array(cap.meta.batch * gh * gw);
           cap.meta.ids.forEach((id, b) => gtData.set(gtById.get(id), b * gh * gw));
-          suite.update({ attention: cap.taps.attention, grid: cap.grid, gt: tensor(gtData, [cap.meta.batch, gh, gw]) });
-          collector.update({ feats: cap.taps.block, labels: cap.meta.labels });
-          withinCKA.update(cap.taps.block);
+          suite.update({ ...cap, masks: tensor(gtData, [cap.meta.batch, gh, gw]) });
+          collector.update(cap); // block taps + cap.meta.labels
+          withinCKA.update(cap);
           blocks.push(cap.taps.block);
         }
         if (stream.skipped.length) console.log(`skipped ${stream.skipped.length} images`);
@@ -216,11 +216,11 @@ async function main() {
       });
       const perLayer = [];
       for (let l = 0; l < features.length; l++) {
-        const cm = await clusterMetrics(features[l], labels, { k: CLASSES.length, seed: 0, nInit: 4, backend });
+        const cm = await clusterMetrics(features[l], labels, { k: CLASSES.length, seed: 0, nInit: 4 });
         perLayer.push({
           layer: l + 1,
-          distance: att.distance.perLayer[l],
-          saliencyOracle: att.saliency.layers[l].oracle,
+          distance: att.distance.perLayer.get(l),
+          saliencyOracle: att.saliency.oracle.get(l),
           purity: cm.purity,
           nmi: cm.nmi,
           ari: cm.ari,
@@ -232,7 +232,7 @@ async function main() {
         console.log(`${String(r.layer).padStart(5)}  ${fmt(r.distance).padStart(8)}  ${fmt(r.saliencyOracle).padStart(19)}  ${fmt(r.purity)}  ${fmt(r.nmi).padStart(6)}  ${fmt(r.ari).padStart(6)}  ${fmt(r.knnTop1)}`);
       }
       console.log(summary.lines.join('\n'));
-      const offsets = attentionOffset(att.aaam.aaam.pick(0, null, null, null));
+      const offsets = attentionOffset(att.aaam.aaam.pick(0, null, null, null)); // { dx, dy, offset, offsetNormalized }: [H] tensors
       results.models.push({
         name: m.name,
         weights: 'random (seeded)',
@@ -241,7 +241,7 @@ async function main() {
         perLayer,
         heads: taxonomy.map(({ layer, head, class: cls, offset }) => ({ layer, head, class: cls, offset })),
         headSummary: summary,
-        layer1Offsets: offsets,
+        layer1Offsets: Object.fromEntries(Object.entries(offsets).map(([k, t]) => [k, Array.from(t.data)])),
         files: ['cls-maps.npy', 'aaam.npy', 'attention-distance.npy', 'cka-layers.npy'].map((f) => `model-${mi + 1}/${f}`),
       });
     }

@@ -61,7 +61,7 @@ const attention = Array.from({ length: L }, () => {
 const gtData = new Uint8Array(B * 196);
 for (let b = 0; b < B; b++) for (let i = 3; i < 11; i++) for (let j = 4 + b % 3; j < 10; j++) gtData[b * 196 + i * 14 + j] = 1;
 const gt = tensor(gtData, [B, 14, 14]);
-const batch = { attention, grid, gt };
+const batch = { attention, grid, masks: gt };
 
 console.log(`@vit/attention benchmark: ${L} layers of [${B},${H},${T},${T}] float32 (${((L * B * H * T * T * 4) / 2 ** 20).toFixed(0)} MiB), median of ${REPS}`);
 
@@ -70,7 +70,7 @@ const parts = {
   'CLS maps (clsAttention)': () => attention.forEach((a) => clsAttention(a, grid)),
   'AAAM (alignedAttention)': () => attention.forEach((a) => alignedAttention(a, grid)),
   'distance (attentionDistance)': () => attention.forEach((a) => attentionDistance(a, grid)),
-  'saliency IoU (saliencyIoU, cls)': () => attention.forEach((a) => saliencyIoU(a, gt, grid)),
+  'saliency IoU (saliencyIoU, cls)': () => attention.forEach((a) => saliencyIoU(a, grid, gt)),
 };
 for (const [name, fn] of Object.entries(parts)) console.log(`  ${name.padEnd(34)} ${time(fn).toFixed(1).padStart(8)} ms`);
 

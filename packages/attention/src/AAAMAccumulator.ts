@@ -1,4 +1,4 @@
-import { tensor, type AccumulatorJSON, type Tensor } from '@vit/io';
+import { tensor, type AccumulatorJSON, type AccumulatorRestoreOptions, type Tensor } from '@vit/io';
 import type { AttentionGrid } from './grid.js';
 import { LayeredAccumulator, type AccumulatorCheckOptions, type LayerShape, type LayeredState } from './internal/base.js';
 import { finishAligned } from './internal/finish.js';
@@ -41,10 +41,10 @@ export class AAAMAccumulator extends LayeredAccumulator<AAAMAccumulatorOptions, 
     super('AAAM', options);
   }
 
-  /** Restores an accumulator from {@link toJSON} output; `runtime` re-attaches `onWarning`. */
-  static fromJSON(json: AccumulatorJSON<unknown, unknown>, runtime: AccumulatorCheckOptions = {}): AAAMAccumulator {
+  /** Restores an accumulator from {@link toJSON} output; `options.onWarning` re-attaches the warning sink (`backend` is not used). */
+  static fromJSON(json: AccumulatorJSON<unknown, unknown>, options: AccumulatorRestoreOptions = {}): AAAMAccumulator {
     const o = (json?.options ?? {}) as AAAMAccumulatorOptions;
-    return new AAAMAccumulator({ ...o, ...runtime }).restore(json as AccumulatorJSON<unknown, LayeredState>);
+    return new AAAMAccumulator({ ...o, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }).restore(json as AccumulatorJSON<unknown, LayeredState>);
   }
 
   protected sizes(s: LayerShape): Record<string, number> {

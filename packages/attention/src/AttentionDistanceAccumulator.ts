@@ -1,4 +1,4 @@
-import { tensor, type AccumulatorJSON, type Tensor } from '@vit/io';
+import { tensor, type AccumulatorJSON, type AccumulatorRestoreOptions, type Tensor } from '@vit/io';
 import type { AttentionGrid } from './grid.js';
 import { LayeredAccumulator, type AccumulatorCheckOptions, type LayerShape, type LayeredState } from './internal/base.js';
 import type { LayerCache } from './internal/cache.js';
@@ -17,8 +17,10 @@ export interface AttentionDistanceAccumulatorOptions extends AccumulatorCheckOpt
 export interface AttentionDistanceResult {
   /** Mean over images of the per-image distance, `[L,H]` (unit-square units, SPEC 4). */
   perHead: Tensor;
-  /** Layer value = mean over heads of `perHead`, length L (layer `l+1` at index `l`). */
-  perLayer: number[];
+  /** The 1-based layers, in the order of the tensors' first axis. */
+  layers: number[];
+  /** `[L]`: mean over heads of `perHead` (layer `layers[i]` at index `i`). */
+  perLayer: Tensor;
   /** `[N,L,H]` per image when `keepPerImage`; NaN where all of a head's queries were null. */
   perImage: Tensor | null;
   /** Null spatial rows (skipped) per layer and head `[L,H]`. */
@@ -34,7 +36,7 @@ export interface AttentionDistanceResult {
  * @example
  * const acc = new AttentionDistanceAccumulator({ keepPerImage: true });
  * acc.update(capture);
- * acc.result().perLayer // [0.41, 0.38, …]
+ * acc.result().perLayer // [L] tensor, e.g. [0.41, 0.38, …]
  */
 export class AttentionDistanceAccumulator extends LayeredAccumulator<AttentionDistanceAccumulatorOptions, AttentionDistanceResult> {
   /** Stores the options only. */
@@ -42,10 +44,10 @@ export class AttentionDistanceAccumulator extends LayeredAccumulator<AttentionDi
     super('AttentionDistance', options);
   }
 
-  /** Restores an accumulator from {@link toJSON} output; `runtime` re-attaches `onWarning`. */
-  static fromJSON(json: AccumulatorJSON<unknown, unknown>, runtime: AccumulatorCheckOptions = {}): AttentionDistanceAccumulator {
+  /** Restores an accumulator from {@link toJSON} output; `options.onWarning` re-attaches the warning sink (`backend` is not used). */
+  static fromJSON(json: AccumulatorJSON<unknown, unknown>, options: AccumulatorRestoreOptions = {}): AttentionDistanceAccumulator {
     const o = (json?.options ?? {}) as AttentionDistanceAccumulatorOptions;
-    return new AttentionDistanceAccumulator({ ...o, ...runtime }).restore(json as AccumulatorJSON<unknown, LayeredState>);
+    return new AttentionDistanceAccumulator({ ...o, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }).restore(json as AccumulatorJSON<unknown, LayeredState>);
   }
 
   protected sizes(s: LayerShape): Record<string, number> {
@@ -83,15 +85,16 @@ export class AttentionDistanceAccumulator extends LayeredAccumulator<AttentionDi
     const { sum, count, nulls } = this.sums;
     const perHead = new Float32Array(K);
     for (let k = 0; k < K; k++) perHead[k] = count[k] > 0 ? sum[k] / count[k] : NaN;
-    const perLayer: number[] = [];
+    const perLayer = new Float32Array(s.L);
     for (let l = 0; l < s.L; l++) {
       let m = 0;
       for (let h = 0; h < s.H; h++) m += perHead[l * s.H + h];
-      perLayer.push(m / s.H);
+      perLayer[l] = m / s.H;
     }
     return {
+      layers: Array.from({ length: s.L }, (_, l) => l + 1),
       perHead: tensor(perHead, [s.L, s.H]),
-      perLayer,
+      perLayer: tensor(perLayer, [s.L]),
       perImage: this.perImage ? tensor(Float32Array.from(this.perImage), [this.n, s.L, s.H]) : null,
       nullRows: tensor(Float32Array.from(nulls), [s.L, s.H]),
       images: this.n,

@@ -1,4 +1,4 @@
-import { VitValueError, type Accumulator, type AccumulatorJSON, type Data, type Tensor } from '@vit/io';
+import { VitValueError, type Accumulator, type AccumulatorJSON, type AccumulatorRestoreOptions, type Data, type Tensor } from '@vit/io';
 import { AAAMAccumulator, type AAAMAccumulatorOptions, type AAAMResult } from './AAAMAccumulator.js';
 import { AttentionDistanceAccumulator, type AttentionDistanceAccumulatorOptions, type AttentionDistanceResult } from './AttentionDistanceAccumulator.js';
 import { AverageCLSAccumulator, type AverageCLSAccumulatorOptions, type AverageCLSResult } from './AverageCLSAccumulator.js';
@@ -26,14 +26,14 @@ export interface AttentionSuiteOptions extends AccumulatorCheckOptions {
    */
   distance?: Own<AttentionDistanceAccumulatorOptions> | false;
   /**
-   * Saliency IoU (SPEC 5); when on, every update needs `gt`.
+   * Saliency IoU (SPEC 5); when on, every update needs `masks`.
    * @default false
    */
   saliency?: Own<SaliencyIoUAccumulatorOptions> | false;
 }
 
-/** A batch for {@link AttentionSuiteAccumulator}: attention, plus `gt` when saliency is on. */
-export type AttentionSuiteBatch = AttentionInput & { gt?: Tensor<Data> };
+/** A batch for {@link AttentionSuiteAccumulator}: attention (or a Capture), plus token `masks` `[B,gh,gw]` when saliency is on. */
+export type AttentionSuiteBatch = AttentionInput & { masks?: Tensor<Data> };
 
 /** Result of {@link AttentionSuiteAccumulator}: each analysis's result, null when skipped. */
 export interface AttentionSuiteResult {
@@ -59,7 +59,7 @@ const NAMES = ['saliency', 'cls', 'aaam', 'distance'] as const;
  *
  * @example
  * const suite = new AttentionSuiteAccumulator({ saliency: { source: 'cls' } });
- * for await (const c of captures) suite.update({ ...c, gt: c.meta.masks });
+ * for await (const c of captures) suite.update({ ...c, masks: tokenMasks }); // tokenMasks [B,gh,gw]
  * const { aaam, distance } = suite.result();
  * classifyHeads(aaam!.aaam, distance!.perHead);
  */
@@ -91,16 +91,16 @@ export class AttentionSuiteAccumulator implements Accumulator<AttentionSuiteBatc
     return first.seen;
   }
 
-  /** Restores a suite from {@link toJSON} output; `runtime` re-attaches `onWarning`. */
-  static fromJSON(json: AccumulatorJSON<unknown, unknown>, runtime: AccumulatorCheckOptions = {}): AttentionSuiteAccumulator {
+  /** Restores a suite from {@link toJSON} output; `options.onWarning` re-attaches the warning sink (`backend` is not used). */
+  static fromJSON(json: AccumulatorJSON<unknown, unknown>, options: AccumulatorRestoreOptions = {}): AttentionSuiteAccumulator {
     if (!json || json.kind !== 'AttentionSuite') throw new VitValueError(`\`json\` of AttentionSuiteAccumulator.fromJSON must have kind 'AttentionSuite'. Got ${JSON.stringify(json?.kind)}.`);
     if (json.version !== 1) throw new VitValueError(`\`json\` of AttentionSuiteAccumulator.fromJSON has state version ${json.version}; this version reads 1.`);
-    const suite = new AttentionSuiteAccumulator({ ...(json.options as AttentionSuiteOptions), ...runtime });
+    const suite = new AttentionSuiteAccumulator({ ...(json.options as AttentionSuiteOptions), ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
     const st = json.state as Record<string, AccumulatorJSON<unknown, unknown> | null>;
-    suite.m.saliency = suite.m.saliency && st.saliency ? SaliencyIoUAccumulator.fromJSON(st.saliency, runtime) : suite.m.saliency;
-    suite.m.cls = suite.m.cls && st.cls ? AverageCLSAccumulator.fromJSON(st.cls, runtime) : suite.m.cls;
-    suite.m.aaam = suite.m.aaam && st.aaam ? AAAMAccumulator.fromJSON(st.aaam, runtime) : suite.m.aaam;
-    suite.m.distance = suite.m.distance && st.distance ? AttentionDistanceAccumulator.fromJSON(st.distance, runtime) : suite.m.distance;
+    suite.m.saliency = suite.m.saliency && st.saliency ? SaliencyIoUAccumulator.fromJSON(st.saliency, options) : suite.m.saliency;
+    suite.m.cls = suite.m.cls && st.cls ? AverageCLSAccumulator.fromJSON(st.cls, options) : suite.m.cls;
+    suite.m.aaam = suite.m.aaam && st.aaam ? AAAMAccumulator.fromJSON(st.aaam, options) : suite.m.aaam;
+    suite.m.distance = suite.m.distance && st.distance ? AttentionDistanceAccumulator.fromJSON(st.distance, options) : suite.m.distance;
     return suite;
   }
 
@@ -114,12 +114,12 @@ export class AttentionSuiteAccumulator implements Accumulator<AttentionSuiteBatc
     this.stats ??= new RowStats(fn, 'attention', this.options);
     const parsed = parseBatch(input, fn, this.stats);
     const { saliency, cls, aaam, distance } = this.m;
-    if ((cls && (cls.options.variant ?? 'cls') === 'cls') || (saliency && (saliency.options.source ?? 'cls') === 'cls')) {
+    if ((cls && (cls.options.source ?? 'cls') === 'cls') || (saliency && (saliency.options.source ?? 'cls') === 'cls')) {
       requireCls(input.grid, fn, "turn the CLS analyses off (cls: false) or use their spatial variants");
     }
-    if (saliency && !input.gt) throw new VitValueError(`\`gt\` of ${fn} is required while saliency is on: token masks [B,gh,gw].`);
+    if (saliency && !input.masks) throw new VitValueError(`\`masks\` of ${fn} is required while saliency is on: token masks [B,gh,gw].`);
     // Run every pass (and so every check) before the first analysis commits.
-    const spatialRows = aaam || distance || (cls && (cls.options.variant ?? 'cls') !== 'cls') || (saliency && saliency.options.source === 'spatial');
+    const spatialRows = aaam || distance || (cls && (cls.options.source ?? 'cls') !== 'cls') || (saliency && saliency.options.source === 'spatial');
     for (const c of parsed.caches) {
       c.checkPrefixRows();
       if (spatialRows) c.spatial(); // validates every spatial row (and is the AAAM/distance pass)

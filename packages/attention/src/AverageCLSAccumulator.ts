@@ -1,18 +1,18 @@
-import { tensor, type AccumulatorJSON, type Tensor } from '@vit/io';
+import { tensor, type AccumulatorJSON, type AccumulatorRestoreOptions, type Tensor } from '@vit/io';
 import type { AttentionGrid } from './grid.js';
 import { LayeredAccumulator, type AccumulatorCheckOptions, type AttentionInput, type LayerShape, type LayeredState } from './internal/base.js';
-import { clsKernel, type ClsVariant } from './internal/kernels.js';
-import { checkVariant } from './internal/options.js';
+import { clsKernel, type ClsSource } from './internal/kernels.js';
+import { checkClsSource } from './internal/options.js';
 import type { LayerCache } from './internal/cache.js';
 import { requireCls } from './internal/view.js';
 
 /** Options of {@link AverageCLSAccumulator}. */
 export interface AverageCLSAccumulatorOptions extends AccumulatorCheckOptions {
   /**
-   * Which rows are averaged: see {@link ClsAttentionOptions.variant}.
+   * Which rows are averaged: see {@link ClsAttentionOptions.source}.
    * @default 'cls'
    */
-  variant?: ClsVariant;
+  source?: ClsSource;
 }
 
 /** Result of {@link AverageCLSAccumulator}. */
@@ -23,7 +23,7 @@ export interface AverageCLSResult {
   prefixMass: Tensor;
   /** Rows averaged per layer and head `[L,H]` (for `spatialPure`, the non-null rows). */
   rows: Tensor;
-  variant: ClsVariant;
+  source: ClsSource;
   images: number;
   grid: AttentionGrid;
 }
@@ -38,18 +38,18 @@ export interface AverageCLSResult {
  * const { maps, prefixMass } = acc.result(); // [12,12,14,14], [12,12]
  */
 export class AverageCLSAccumulator extends LayeredAccumulator<AverageCLSAccumulatorOptions, AverageCLSResult> {
-  private readonly variant: ClsVariant;
+  private readonly source: ClsSource;
 
-  /** Stores the options only. @throws VitValueError on an unknown `variant`. */
+  /** Stores the options only. @throws VitValueError on an unknown `source`. */
   constructor(options: AverageCLSAccumulatorOptions = {}) {
     super('AverageCLS', options);
-    this.variant = checkVariant(options.variant ?? 'cls', 'AverageCLSAccumulator');
+    this.source = checkClsSource(options.source ?? 'cls', 'AverageCLSAccumulator');
   }
 
-  /** Restores an accumulator from {@link toJSON} output; `runtime` re-attaches `onWarning`. */
-  static fromJSON(json: AccumulatorJSON<unknown, unknown>, runtime: AccumulatorCheckOptions = {}): AverageCLSAccumulator {
+  /** Restores an accumulator from {@link toJSON} output; `options.onWarning` re-attaches the warning sink (`backend` is not used). */
+  static fromJSON(json: AccumulatorJSON<unknown, unknown>, options: AccumulatorRestoreOptions = {}): AverageCLSAccumulator {
     const o = (json?.options ?? {}) as AverageCLSAccumulatorOptions;
-    return new AverageCLSAccumulator({ ...o, ...runtime }).restore(json as AccumulatorJSON<unknown, LayeredState>);
+    return new AverageCLSAccumulator({ ...o, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }).restore(json as AccumulatorJSON<unknown, LayeredState>);
   }
 
   protected sizes(s: LayerShape): Record<string, number> {
@@ -62,17 +62,17 @@ export class AverageCLSAccumulator extends LayeredAccumulator<AverageCLSAccumula
     return false;
   }
   protected jsonOptions(): Record<string, unknown> {
-    return { variant: this.variant, rowTolerance: this.options.rowTolerance ?? 1e-3 };
+    return { source: this.source, rowTolerance: this.options.rowTolerance ?? 1e-3 };
   }
   protected override prepare(input: AttentionInput, _B: number, s: LayerShape, fn: string): undefined {
-    if (this.variant === 'cls') requireCls(input.grid, fn, "use variant 'spatial' or 'spatialPure'");
+    if (this.source === 'cls') requireCls(input.grid, fn, "use source 'spatial' or 'spatialPure'");
     return undefined;
   }
   protected layer(l: number, c: LayerCache, d: Record<string, Float64Array>): void {
     const { v } = c;
     const H = v.H;
     const N = v.N;
-    clsKernel(v, this.variant, d.map.subarray(l * H * N, (l + 1) * H * N), d.prefix.subarray(l * H, (l + 1) * H), d.count.subarray(l * H, (l + 1) * H), c.st);
+    clsKernel(v, this.source, d.map.subarray(l * H * N, (l + 1) * H * N), d.prefix.subarray(l * H, (l + 1) * H), d.count.subarray(l * H, (l + 1) * H), c.st);
   }
 
   /** The averages so far. @throws VitValueError before the first update. */
@@ -92,7 +92,7 @@ export class AverageCLSAccumulator extends LayeredAccumulator<AverageCLSAccumula
       maps: tensor(maps, [s.L, s.H, s.gh, s.gw]),
       prefixMass: tensor(prefixMass, [s.L, s.H]),
       rows: tensor(Float32Array.from(count), [s.L, s.H]),
-      variant: this.variant,
+      source: this.source,
       images: this.n,
       grid: { gh: s.gh, gw: s.gw, prefix: s.prefix },
     };

@@ -1,4 +1,4 @@
-import { tensor, type AccumulatorJSON, type Data, type Tensor } from '@vit/io';
+import { tensor, type AccumulatorJSON, type AccumulatorRestoreOptions, type Data, type Tensor } from '@vit/io';
 import type { AttentionGrid } from './grid.js';
 import { LayeredAccumulator, type AccumulatorCheckOptions, type AttentionInput, type LayerShape, type LayeredState } from './internal/base.js';
 import type { LayerCache } from './internal/cache.js';
@@ -27,33 +27,26 @@ export interface SaliencyIoUAccumulatorOptions extends AccumulatorCheckOptions {
   keepPerImage?: boolean;
 }
 
-/** A batch for {@link SaliencyIoUAccumulator}: attention plus ground-truth token masks. */
+/** A batch for {@link SaliencyIoUAccumulator}: attention (or a Capture) plus ground-truth token masks. */
 export type SaliencyBatch = AttentionInput & {
   /** Ground-truth token masks `[B,gh,gw]`, foreground where > 0 (SPEC 5). */
-  gt: Tensor<Data>;
+  masks: Tensor<Data>;
 };
 
-/** Per-layer saliency numbers (SPEC 5). */
-export interface SaliencyLayerResult {
-  /** 1-based layer. */
-  layer: number;
-  /** The head with the highest mean IoU (1-based; lowest index on ties), null if no image counted. */
-  fixedHead: number | null;
-  /** Its mean IoU. */
-  fixed: number;
-  /** Per-image max over heads, then mean: the paper's figure. */
-  oracle: number;
-  /** Mean IoU of the head-merged map (sum over heads). */
-  merged: number;
-  /** Mean IoU of each head (head `h+1` at index `h`). */
-  perHead: number[];
-}
-
-/** Result of {@link SaliencyIoUAccumulator}. */
+/** Result of {@link SaliencyIoUAccumulator}: per-layer numbers as tensors, layer `layers[i]` at index `i`. */
 export interface SaliencyIoUResult {
-  layers: SaliencyLayerResult[];
+  /** The 1-based layers, in the order of the tensors' first axis. */
+  layers: number[];
   /** Mean IoU per layer and head `[L,H]`. */
   perHead: Tensor;
+  /** `[L]` int32: the 0-based head with the highest mean IoU (lowest index on ties); −1 when no image counted. */
+  fixedHead: Tensor<Int32Array>;
+  /** `[L]`: the mean IoU of that head (NaN when no image counted). */
+  fixed: Tensor;
+  /** `[L]`: per-image max over heads, then mean (the paper's figure). */
+  oracle: Tensor;
+  /** `[L]`: mean IoU of the head-merged map (sum over heads). */
+  merged: Tensor;
   /** `[N,L,H]` when `keepPerImage` (NaN rows for skipped images). */
   perImage: Tensor | null;
   /** Images seen, including skipped ones. */
@@ -66,13 +59,13 @@ export interface SaliencyIoUResult {
 
 /**
  * Attention saliency IoU over a dataset (SPEC 5), every layer at once. `update` takes
- * `{ attention: Tensor[L], grid, gt }` (or a Capture with `gt` added); images with an empty
+ * `{ attention: Tensor[L], grid, masks }` (or a Capture with `masks` added); images with an empty
  * ground truth are skipped and counted.
  *
  * @example
  * const acc = new SaliencyIoUAccumulator({ source: 'cls' });
- * acc.update({ attention, grid, gt: masks }); // masks [B,14,14]
- * acc.result().layers.map((r) => r.oracle)
+ * acc.update({ attention, grid, masks }); // masks [B,14,14]
+ * acc.result().oracle // [L] tensor
  */
 export class SaliencyIoUAccumulator extends LayeredAccumulator<SaliencyIoUAccumulatorOptions, SaliencyIoUResult> {
   private readonly source: 'cls' | 'spatial';
@@ -85,10 +78,10 @@ export class SaliencyIoUAccumulator extends LayeredAccumulator<SaliencyIoUAccumu
     this.mass = checkMass(options.mass ?? 0.6, 'SaliencyIoUAccumulator');
   }
 
-  /** Restores an accumulator from {@link toJSON} output; `runtime` re-attaches `onWarning`. */
-  static fromJSON(json: AccumulatorJSON<unknown, unknown>, runtime: AccumulatorCheckOptions = {}): SaliencyIoUAccumulator {
+  /** Restores an accumulator from {@link toJSON} output; `options.onWarning` re-attaches the warning sink (`backend` is not used). */
+  static fromJSON(json: AccumulatorJSON<unknown, unknown>, options: AccumulatorRestoreOptions = {}): SaliencyIoUAccumulator {
     const o = (json?.options ?? {}) as SaliencyIoUAccumulatorOptions;
-    return new SaliencyIoUAccumulator({ ...o, ...runtime }).restore(json as AccumulatorJSON<unknown, LayeredState>);
+    return new SaliencyIoUAccumulator({ ...o, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }).restore(json as AccumulatorJSON<unknown, LayeredState>);
   }
 
   /** Adds one batch; see the class description. */
@@ -110,7 +103,7 @@ export class SaliencyIoUAccumulator extends LayeredAccumulator<SaliencyIoUAccumu
   }
   protected override prepare(input: AttentionInput, B: number, s: LayerShape, fn: string): Uint8Array {
     if (this.source === 'cls') requireCls(input.grid, fn, "use source 'spatial'");
-    return gtMasks((input as SaliencyBatch).gt, B, s.gh, s.gw, fn);
+    return gtMasks((input as SaliencyBatch).masks, B, s.gh, s.gw, fn, 'masks');
   }
   protected layer(l: number, c: LayerCache, d: Record<string, Float64Array>, img: Float64Array | null, ctx: unknown): void {
     const { B, H, N } = c.v;
@@ -147,25 +140,29 @@ export class SaliencyIoUAccumulator extends LayeredAccumulator<SaliencyIoUAccumu
     const { iou, oracle, merged, counted, skipped } = this.sums;
     const c = counted[0];
     const perHead = new Float32Array(s.L * s.H);
-    const layers: SaliencyLayerResult[] = [];
+    const fixedHead = new Int32Array(s.L).fill(-1);
+    const fixed = new Float32Array(s.L).fill(NaN);
+    const oracleL = new Float32Array(s.L);
+    const mergedL = new Float32Array(s.L);
     for (let l = 0; l < s.L; l++) {
-      const heads: number[] = [];
-      let fixedHead: number | null = null;
-      let fixed = NaN;
       for (let h = 0; h < s.H; h++) {
         const m = c > 0 ? iou[l * s.H + h] / c : NaN;
-        heads.push(m);
         perHead[l * s.H + h] = m;
-        if (c > 0 && (fixedHead === null || m > fixed)) {
-          fixedHead = h + 1;
-          fixed = m;
+        if (c > 0 && (fixedHead[l] < 0 || m > fixed[l])) {
+          fixedHead[l] = h;
+          fixed[l] = m;
         }
       }
-      layers.push({ layer: l + 1, fixedHead, fixed, oracle: c > 0 ? oracle[l] / c : NaN, merged: c > 0 ? merged[l] / c : NaN, perHead: heads });
+      oracleL[l] = c > 0 ? oracle[l] / c : NaN;
+      mergedL[l] = c > 0 ? merged[l] / c : NaN;
     }
     return {
-      layers,
+      layers: Array.from({ length: s.L }, (_, l) => l + 1),
       perHead: tensor(perHead, [s.L, s.H]),
+      fixedHead: tensor(fixedHead, [s.L]),
+      fixed: tensor(fixed, [s.L]),
+      oracle: tensor(oracleL, [s.L]),
+      merged: tensor(mergedL, [s.L]),
       perImage: this.perImage ? tensor(Float32Array.from(this.perImage), [this.n, s.L, s.H]) : null,
       images: this.n,
       skipped: skipped[0],

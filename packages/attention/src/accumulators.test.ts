@@ -33,7 +33,7 @@ function gt(B: number, seed: number, emptyFirst = false): Tensor<Uint8Array> {
   return tensor(g, [B, grid.gh, grid.gw]);
 }
 const batches = () => [batch(2, 1), batch(3, 2), batch(1, 3), batch(2, 4)];
-const sBatches = (): SaliencyBatch[] => batches().map((b, i) => ({ ...b, gt: gt(b.attention[0].shape[0], 50 + i, i === 1) }));
+const sBatches = (): SaliencyBatch[] => batches().map((b, i) => ({ ...b, masks: gt(b.attention[0].shape[0], 50 + i, i === 1) }));
 const badBatch = (): AttentionBatch => ({ attention: [randomAttention(2, H, { gh: 4, gw: 3, prefix: 2 }, 1)], grid: { gh: 4, gw: 3, prefix: 2 } });
 
 /** Concatenates layer `l` of several batches along B. */
@@ -48,50 +48,50 @@ function concat(bs: AttentionBatch[], l: number): Tensor {
   }
   return tensor(out, [Btot, H, T, T]);
 }
-const nums = (...ts: (Tensor | null | number[])[]) => ts.flatMap((t) => (t === null ? [] : Array.isArray(t) ? t : toArray(t)));
+const nums = (...ts: (Tensor<Float32Array | Int32Array> | null | number[])[]) => ts.flatMap((t) => (t === null ? [] : Array.isArray(t) ? t : toArray(t as Tensor)));
 
 describeAccumulator('AverageCLSAccumulator', {
-  make: () => new AverageCLSAccumulator({ variant: 'spatialPure' }),
-  fromJSON: (j) => AverageCLSAccumulator.fromJSON(j as never),
+  make: () => new AverageCLSAccumulator({ source: 'spatialPure' }),
+  fromJSON: (j, o) => AverageCLSAccumulator.fromJSON(j as never, o),
   batches,
   badBatch,
   numbers: (r) => nums(r.maps, r.prefixMass, r.rows),
 });
 describeAccumulator('AAAMAccumulator', {
   make: () => new AAAMAccumulator({ coverage: true }),
-  fromJSON: (j) => AAAMAccumulator.fromJSON(j as never),
+  fromJSON: (j, o) => AAAMAccumulator.fromJSON(j as never, o),
   batches,
   badBatch,
   numbers: (r) => nums(r.aaam, r.nonNull, r.nullRows),
 });
 describeAccumulator('AttentionDistanceAccumulator', {
   make: () => new AttentionDistanceAccumulator(),
-  fromJSON: (j) => AttentionDistanceAccumulator.fromJSON(j as never),
+  fromJSON: (j, o) => AttentionDistanceAccumulator.fromJSON(j as never, o),
   batches,
   badBatch,
   numbers: (r) => nums(r.perHead, r.perLayer, r.nullRows),
 });
 describeAccumulator('SaliencyIoUAccumulator', {
   make: () => new SaliencyIoUAccumulator({ source: 'spatial' }),
-  fromJSON: (j) => SaliencyIoUAccumulator.fromJSON(j as never),
+  fromJSON: (j, o) => SaliencyIoUAccumulator.fromJSON(j as never, o),
   batches: sBatches,
-  badBatch: () => ({ ...badBatch(), gt: tensor(new Uint8Array(24), [2, 4, 3]) }),
-  numbers: (r) => [...nums(r.perHead), ...r.layers.flatMap((x) => [x.fixedHead ?? -1, x.fixed, x.oracle, x.merged]), r.skipped, r.images],
+  badBatch: () => ({ ...badBatch(), masks: tensor(new Uint8Array(24), [2, 4, 3]) }),
+  numbers: (r) => [...nums(r.perHead, r.fixedHead, r.fixed, r.oracle, r.merged), r.skipped, r.images],
 });
 
 describe('attention accumulators agree with the functional API on the concatenated batch (tolerance 1e-6)', () => {
   const bs = batches();
 
-  it('AverageCLS: every variant, maps and prefix mass', () => {
-    for (const variant of ['cls', 'spatial', 'spatialPure'] as const) {
-      const acc = new AverageCLSAccumulator({ variant });
+  it('AverageCLS: every source, maps and prefix mass', () => {
+    for (const source of ['cls', 'spatial', 'spatialPure'] as const) {
+      const acc = new AverageCLSAccumulator({ source });
       for (const b of bs) acc.update(b);
       const r = acc.result();
       expect(r.maps.shape).toEqual([L, H, 3, 4]);
       expect(r.images).toBe(8);
       for (let l = 0; l < L; l++) {
-        expect(toArray(r.maps).slice(l * H * N, (l + 1) * H * N)).toBeDeepCloseTo(toArray(clsAttention(concat(bs, l), grid, { variant })), 1e-6);
-        expect(toArray(r.prefixMass).slice(l * H, (l + 1) * H)).toBeDeepCloseTo(toArray(clsPrefixMass(concat(bs, l), grid, { variant })), 1e-6);
+        expect(toArray(r.maps).slice(l * H * N, (l + 1) * H * N)).toBeDeepCloseTo(toArray(clsAttention(concat(bs, l), grid, { source })), 1e-6);
+        expect(toArray(r.prefixMass).slice(l * H, (l + 1) * H)).toBeDeepCloseTo(toArray(clsPrefixMass(concat(bs, l), grid, { source })), 1e-6);
       }
     }
   });
@@ -122,7 +122,7 @@ describe('attention accumulators agree with the functional API on the concatenat
         for (let b = 0; b < 8; b++) s += per[l].get(b, h);
         expect(r.perHead.get(l, h)).toBeCloseTo(s / 8, 6);
       }
-    expect(r.perLayer).toBeDeepCloseTo([0, 1].map((l) => (r.perHead.get(l, 0) + r.perHead.get(l, 1) + r.perHead.get(l, 2)) / 3), 1e-6);
+    expect(toArray(r.perLayer)).toBeDeepCloseTo([0, 1].map((l) => (r.perHead.get(l, 0) + r.perHead.get(l, 1) + r.perHead.get(l, 2)) / 3), 1e-6);
     expect(r.perImage!.shape).toEqual([8, L, H]);
     for (let b = 0; b < 8; b++) for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) expect(r.perImage!.get(b, l, h)).toBeCloseTo(per[l].get(b, h), 6);
     // sequential shards merge in order
@@ -142,26 +142,25 @@ describe('attention accumulators agree with the functional API on the concatenat
       const out = new Uint8Array(8 * N);
       let o = 0;
       for (const b of sb) {
-        out.set(b.gt.data as Uint8Array, o);
-        o += b.gt.size;
+        out.set(b.masks.data as Uint8Array, o);
+        o += b.masks.size;
       }
       return tensor(out, [8, 3, 4]);
     })();
     for (let l = 0; l < L; l++) {
-      const each = saliencyIoU(concat(sb as AttentionBatch[], l), allGt, grid, { source: 'cls' });
-      const merged = toArray(saliencyIoU(concat(sb as AttentionBatch[], l), allGt, grid, { source: 'cls', heads: 'merged' }));
+      const each = saliencyIoU(concat(sb as AttentionBatch[], l), grid, allGt, { source: 'cls' });
+      const merged = toArray(saliencyIoU(concat(sb as AttentionBatch[], l), grid, allGt, { source: 'cls', heads: 'merged' }));
       const imgs = [...Array(8).keys()].filter((b) => !Number.isNaN(merged[b]));
       expect(imgs.length).toBe(7);
       const mean = (f: (b: number) => number) => imgs.reduce((s, b) => s + f(b), 0) / imgs.length;
       const perHead = [0, 1, 2].map((h) => mean((b) => each.get(b, h)));
       const best = perHead.indexOf(Math.max(...perHead));
-      const lr = r.layers[l];
-      expect(lr.layer).toBe(l + 1);
-      expect(lr.perHead).toBeDeepCloseTo(perHead, 1e-6);
-      expect(lr.fixedHead).toBe(best + 1);
-      expect(lr.fixed).toBeCloseTo(perHead[best], 6);
-      expect(lr.oracle).toBeCloseTo(mean((b) => Math.max(each.get(b, 0), each.get(b, 1), each.get(b, 2))), 6);
-      expect(lr.merged).toBeCloseTo(mean((b) => merged[b]), 6);
+      expect(r.layers[l]).toBe(l + 1);
+      expect([0, 1, 2].map((h) => r.perHead.get(l, h))).toBeDeepCloseTo(perHead, 1e-6);
+      expect(r.fixedHead.get(l)).toBe(best);
+      expect(r.fixed.get(l)).toBeCloseTo(perHead[best], 6);
+      expect(r.oracle.get(l)).toBeCloseTo(mean((b) => Math.max(each.get(b, 0), each.get(b, 1), each.get(b, 2))), 6);
+      expect(r.merged.get(l)).toBeCloseTo(mean((b) => merged[b]), 6);
       for (let b = 0; b < 8; b++) for (let h = 0; h < H; h++) expect(r.perImage!.get(b, l, h)).toBeDeepCloseTo(each.get(b, h), 1e-6);
     }
     // the skipped image travels through JSON as null and comes back as NaN
@@ -202,7 +201,7 @@ describe('attention accumulators: input forms and bad input', () => {
   it('refuses CLS analyses without a CLS token, mismatched layers, shape changes and foreign merges', () => {
     const g0 = { gh: 2, gw: 2, prefix: 0 };
     expect(() => new AverageCLSAccumulator().update({ attention: [randomAttention(1, 1, g0, 1)], grid: g0 })).toThrow(/`grid.prefix` of AverageCLS.update must be ≥ 1/);
-    expect(() => new SaliencyIoUAccumulator().update({ attention: [randomAttention(1, 1, g0, 1)], grid: g0, gt: tensor(new Uint8Array(4), [1, 2, 2]) })).toThrow(/`grid.prefix` of SaliencyIoU.update must be ≥ 1/);
+    expect(() => new SaliencyIoUAccumulator().update({ attention: [randomAttention(1, 1, g0, 1)], grid: g0, masks: tensor(new Uint8Array(4), [1, 2, 2]) })).toThrow(/`grid.prefix` of SaliencyIoU.update must be ≥ 1/);
     const b = batch(2, 1);
     expect(() => new AAAMAccumulator().update({ attention: [b.attention[0], randomAttention(2, 2, grid, 1)], grid })).toThrow(
       '`attention[1]` of AAAM.update must have the B and H of `attention[0]` ([2,3]). Got [2,2].',
@@ -219,13 +218,13 @@ describe('attention accumulators: input forms and bad input', () => {
 });
 
 describeAccumulator('AttentionSuiteAccumulator', {
-  make: () => new AttentionSuiteAccumulator({ cls: { variant: 'spatial' }, aaam: { coverage: true }, saliency: { source: 'spatial' } }),
-  fromJSON: (j) => AttentionSuiteAccumulator.fromJSON(j as never),
+  make: () => new AttentionSuiteAccumulator({ cls: { source: 'spatial' }, aaam: { coverage: true }, saliency: { source: 'spatial' } }),
+  fromJSON: (j, o) => AttentionSuiteAccumulator.fromJSON(j as never, o),
   batches: sBatches,
-  badBatch: () => ({ ...badBatch(), gt: tensor(new Uint8Array(24), [2, 4, 3]) }),
+  badBatch: () => ({ ...badBatch(), masks: tensor(new Uint8Array(24), [2, 4, 3]) }),
   numbers: (r) => [
     ...nums(r.cls!.maps, r.cls!.prefixMass, r.aaam!.aaam, r.aaam!.nullRows, r.distance!.perHead, r.saliency!.perHead),
-    ...r.saliency!.layers.flatMap((x) => [x.oracle, x.merged]),
+    ...nums(r.saliency!.oracle, r.saliency!.merged),
   ],
 });
 
@@ -237,8 +236,8 @@ describe('AttentionSuiteAccumulator', () => {
       ['spatial', 'spatial'],
       ['spatialPure', 'cls'],
     ] as const) {
-      const suite = new AttentionSuiteAccumulator({ cls: { variant: clsVariant }, saliency: { source } });
-      const cls = new AverageCLSAccumulator({ variant: clsVariant });
+      const suite = new AttentionSuiteAccumulator({ cls: { source: clsVariant }, saliency: { source } });
+      const cls = new AverageCLSAccumulator({ source: clsVariant });
       const aaam = new AAAMAccumulator();
       const dist = new AttentionDistanceAccumulator();
       const sal = new SaliencyIoUAccumulator({ source });
@@ -259,12 +258,12 @@ describe('AttentionSuiteAccumulator', () => {
   });
 
   it('stays unchanged when a spatial row is bad even if only CLS-row analyses read the CLS rows first', () => {
-    const suite = new AttentionSuiteAccumulator({ cls: { variant: 'spatial' }, aaam: false, distance: false, saliency: { source: 'cls' } });
-    suite.update({ ...batch(2, 1), gt: gt(2, 1) });
+    const suite = new AttentionSuiteAccumulator({ cls: { source: 'spatial' }, aaam: false, distance: false, saliency: { source: 'cls' } });
+    suite.update({ ...batch(2, 1), masks: gt(2, 1) });
     const before = JSON.stringify(suite.toJSON());
     const bad = batch(2, 2);
     bad.attention[0].set(1, 0, 9, 4, Infinity);
-    expect(() => suite.update({ ...bad, gt: gt(2, 2) })).toThrow(/contains Infinity in layer 1, head 1 \(image 2, query row 10\)/);
+    expect(() => suite.update({ ...bad, masks: gt(2, 2) })).toThrow(/contains Infinity in layer 1, head 1 \(image 2, query row 10\)/);
     expect(JSON.stringify(suite.toJSON())).toBe(before);
   });
 
@@ -276,13 +275,13 @@ describe('AttentionSuiteAccumulator', () => {
     expect(suite.result().distance).toBeNull();
     expect(suite.result().saliency).toBeNull();
     const full = new AttentionSuiteAccumulator({ saliency: {} });
-    full.update({ ...b, gt: gt(2, 1) });
+    full.update({ ...b, masks: gt(2, 1) });
     const before = JSON.stringify(full.toJSON());
     const bad = batch(2, 2);
     bad.attention[1].set(0, 0, 0, 3, NaN); // in a CLS row, which the spatial pass does not read
-    expect(() => full.update({ ...bad, gt: gt(2, 2) })).toThrow(/`attention` of AttentionSuite.update contains NaN in layer 2, head 1 \(image 1, query row 1\)/);
-    expect(() => full.update({ ...batch(2, 3), gt: tensor(new Uint8Array(5), [5]) })).toThrow(/`gt` of AttentionSuite.update must have shape/);
-    expect(() => full.update(batch(2, 3))).toThrow('`gt` of AttentionSuite.update is required while saliency is on: token masks [B,gh,gw].');
+    expect(() => full.update({ ...bad, masks: gt(2, 2) })).toThrow(/`attention` of AttentionSuite.update contains NaN in layer 2, head 1 \(image 1, query row 1\)/);
+    expect(() => full.update({ ...batch(2, 3), masks: tensor(new Uint8Array(5), [5]) })).toThrow(/`masks` of AttentionSuite.update must have shape/);
+    expect(() => full.update(batch(2, 3))).toThrow('`masks` of AttentionSuite.update is required while saliency is on: token masks [B,gh,gw].');
     expect(JSON.stringify(full.toJSON())).toBe(before);
     const g0 = { gh: 2, gw: 2, prefix: 0 };
     expect(() => new AttentionSuiteAccumulator().update({ attention: [randomAttention(1, 1, g0, 1)], grid: g0 })).toThrow(/turn the CLS analyses off/);

@@ -2,13 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { tensor } from '@vit/io';
 import { alignedAttention } from './alignedAttention.js';
 import { attentionOffset } from './attentionOffset.js';
+import type { AttentionOffsetResult } from './attentionOffset.js';
 import { plantedAttention, randomAttention, refAligned } from '../test/helpers.js';
+
+/** The per-head tensors as one record per head, for readable expectations. */
+const perHead = (r: AttentionOffsetResult) =>
+  Array.from({ length: r.dx.size }, (_, h) => ({ dx: r.dx.data[h], dy: r.dy.data[h], offset: r.offset.data[h], offsetNormalized: r.offsetNormalized.data[h] }));
 
 describe('attentionOffset', () => {
   it('is the centre of mass in tokens (hand case)', () => {
     // 3×3 window (2×2 grid): 0.5 at the centre, 0.25 one right, 0.25 one up-left
     const a = tensor(new Float32Array([0.25, 0, 0, 0, 0.5, 0.25, 0, 0, 0]), [1, 3, 3]);
-    const [o] = attentionOffset(a);
+    const r = attentionOffset(a);
+    expect(r.dx.shape).toEqual([1]);
+    const [o] = perHead(r);
     expect([o.dx, o.dy]).toBeDeepCloseTo([0, -0.25], 1e-9);
     expect(o.offset).toBeCloseTo(0.25, 9);
     expect(o.offsetNormalized).toBeCloseTo(0.25 / 1, 9);
@@ -16,7 +23,7 @@ describe('attentionOffset', () => {
 
   it('recovers planted heads exactly (6×7 grid: g − 1 = 6)', () => {
     const grid = { gh: 6, gw: 7, prefix: 1 };
-    const offs = attentionOffset(alignedAttention(plantedAttention(['self', 'right', 'soft', 'row', 'uniform'], grid), grid));
+    const offs = perHead(attentionOffset(alignedAttention(plantedAttention(['self', 'right', 'soft', 'row', 'uniform'], grid), grid)));
     expect(offs.map((o) => [o.dx, o.dy])).toBeDeepCloseTo([[0, 0], [1, 0], [0, 0], [0, 0], [0, 0]], 1e-6);
     expect(offs[1].offset).toBeCloseTo(1, 6);
     expect(offs[1].offsetNormalized).toBeCloseTo(1 / 6, 6);
@@ -24,14 +31,14 @@ describe('attentionOffset', () => {
 
   it('right neighbour without null edges: dx = (gw−1)/gw (the last column attends to itself)', () => {
     const grid = { gh: 4, gw: 5, prefix: 1 };
-    const [o] = attentionOffset(alignedAttention(plantedAttention(['right'], grid, 1, false), grid));
+    const [o] = perHead(attentionOffset(alignedAttention(plantedAttention(['right'], grid, 1, false), grid)));
     expect([o.dx, o.dy]).toBeDeepCloseTo([4 / 5, 0], 1e-6);
   });
 
   it('equals the centre of mass of the reference AAAM on random attention, tolerance 1e-6', () => {
     const grid = { gh: 3, gw: 5, prefix: 1 };
     const att = randomAttention(2, 3, grid, 21, 6);
-    const got = attentionOffset(alignedAttention(att, grid));
+    const got = perHead(attentionOffset(alignedAttention(att, grid)));
     refAligned(att, grid).forEach((w, h) => {
       let dx = 0;
       let dy = 0;
@@ -41,6 +48,16 @@ describe('attentionOffset', () => {
       });
       expect([got[h].dx, got[h].dy, got[h].offsetNormalized]).toBeDeepCloseTo([dx, dy, Math.hypot(dx, dy) / 4], 1e-6);
     });
+  });
+
+  it('takes [L,H,…] (the AAAM accumulator result) and returns [L,H] tensors equal to each layer on its own', () => {
+    const grid = { gh: 3, gw: 4, prefix: 1 };
+    const a1 = alignedAttention(randomAttention(2, 3, grid, 5), grid);
+    const a2 = alignedAttention(randomAttention(2, 3, grid, 6), grid);
+    const both = tensor(Float32Array.from([...a1.data, ...a2.data]), [2, ...a1.shape]);
+    const r = attentionOffset(both);
+    expect(r.offset.shape).toEqual([2, 3]);
+    expect(Array.from(r.offset.data)).toEqual([...attentionOffset(a1).offset.data, ...attentionOffset(a2).offset.data]);
   });
 
   it('rejects even window sizes and non-finite values', () => {
@@ -62,8 +79,8 @@ describe('attention analyses under a horizontal mirror of the image (an independ
     const a = alignedAttention(att, grid);
     const am = alignedAttention(m, grid);
     for (let h = 0; h < 2; h++) for (let u = 0; u < 5; u++) for (let v = 0; v < 9; v++) expect(am.get(h, u, 8 - v)).toBeCloseTo(a.get(h, u, v), 6);
-    const o = attentionOffset(a);
-    const om = attentionOffset(am);
+    const o = perHead(attentionOffset(a));
+    const om = perHead(attentionOffset(am));
     expect(om.map((x) => [x.dx, x.dy])).toBeDeepCloseTo(o.map((x) => [-x.dx, x.dy]), 1e-6);
     expect(Array.from(attentionDistance(m, grid).data)).toBeDeepCloseTo(Array.from(attentionDistance(att, grid).data), 1e-6);
   });

@@ -1,16 +1,16 @@
-import type { Tensor } from '@vit/io';
+import { tensor, type Tensor } from '@vit/io';
 import { aaamView, centreOfMass } from './internal/aaamInput.js';
 
-/** The attention offset of one head (SPEC 3). */
-export interface HeadOffset {
+/** The attention offsets of every head (SPEC 3): tensors with the head axis last, `[H]` or `[L,H]`. */
+export interface AttentionOffsetResult {
   /** Centre of mass, in tokens, to the right of the query (negative: left). */
-  dx: number;
+  dx: Tensor;
   /** Centre of mass, in tokens, below the query (negative: above). */
-  dy: number;
+  dy: Tensor;
   /** `‖(dx, dy)‖` in tokens. */
-  offset: number;
+  offset: Tensor;
   /** `offset / (g − 1)` with `g = max(gh, gw)`, as the reference code reports it (0 for a 1×1 grid). */
-  offsetNormalized: number;
+  offsetNormalized: Tensor;
 }
 
 /**
@@ -18,20 +18,30 @@ export interface HeadOffset {
  * cell, in token units. The window is normalised by its own total, so AAAMs made with
  * `coverage: true` are accepted too. A head whose AAAM is all zeros gets offset 0.
  *
- * @param aaam `[H,2gh−1,2gw−1]`, as returned by {@link alignedAttention}.
- * @returns One {@link HeadOffset} per head, in head order.
- * @throws VitValueError when the shape is not `[H, odd, odd]` or a value is not finite.
+ * @param aaam `[H,2gh−1,2gw−1]` (as returned by {@link alignedAttention}) or `[L,H,2gh−1,2gw−1]`
+ *   (the AAAM accumulator's result).
+ * @returns `{ dx, dy, offset, offsetNormalized }`, each float32 `[H]` (or `[L,H]`), head `h` at index `h`.
+ * @throws VitValueError when the shape is not `[H, odd, odd]` / `[L,H, odd, odd]` or a value is not finite.
  * @example
- * attentionOffset(alignedAttention(att, grid)) // [{ dx: 1, dy: 0, offset: 1, offsetNormalized: 0.077 }, …]
+ * const { offset } = attentionOffset(alignedAttention(att, grid)); // offset: [H] tensor, e.g. [1, 0, 0.4, …]
  */
-export function attentionOffset(aaam: Tensor): HeadOffset[] {
-  const v = aaamView(aaam, 1, 'attentionOffset', 'aaam', '[H,2gh−1,2gw−1]');
+export function attentionOffset(aaam: Tensor): AttentionOffsetResult {
+  const lead = aaam?.shape?.length === 4 ? 2 : 1;
+  const v = aaamView(aaam, lead, 'attentionOffset', 'aaam', lead === 2 ? '[L,H,2gh−1,2gw−1]' : '[H,2gh−1,2gw−1]');
+  const shape = v.lead.slice(0, lead);
+  const K = shape.reduce((a, b) => a * b, 1);
   const scale = Math.max(v.gh, v.gw) - 1;
-  const out: HeadOffset[] = [];
-  for (let h = 0; h < v.lead[0]; h++) {
-    const { dx, dy } = centreOfMass(v.data, h * v.W, v);
-    const offset = Math.hypot(dx, dy);
-    out.push({ dx, dy, offset, offsetNormalized: scale > 0 ? offset / scale : 0 });
+  const dx = new Float32Array(K);
+  const dy = new Float32Array(K);
+  const offset = new Float32Array(K);
+  const norm = new Float32Array(K);
+  for (let k = 0; k < K; k++) {
+    const c = centreOfMass(v.data, k * v.W, v);
+    const o = Math.hypot(c.dx, c.dy);
+    dx[k] = c.dx;
+    dy[k] = c.dy;
+    offset[k] = o;
+    norm[k] = scale > 0 ? o / scale : 0;
   }
-  return out;
+  return { dx: tensor(dx, shape), dy: tensor(dy, shape), offset: tensor(offset, shape), offsetNormalized: tensor(norm, shape) };
 }

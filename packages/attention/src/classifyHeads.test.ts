@@ -37,7 +37,7 @@ describe('classifyHeads', () => {
     const { aaam, distance } = stack([plantedAttention(kinds, grid, 1, nullEdges)], grid);
     const got = classifyHeads(aaam, distance);
     expect(got.map((c) => c.class)).toEqual(expected);
-    expect(got.map((c) => [c.layer, c.head])).toEqual(kinds.map((_, h) => [1, h + 1]));
+    expect(got.map((c) => [c.layer, c.head])).toEqual(kinds.map((_, h) => [1, h]));
     expect(got[1].offset).toEqual({ dx: 1, dy: 0 });
     expect(got.filter((c) => c.class !== 'offset-local').every((c) => c.offset === null)).toBe(true);
   });
@@ -103,7 +103,7 @@ describe('classifyHeads', () => {
     expect(() => classifyHeads(aaam, distance, { peakRadius: 1.5 })).toThrow('`options.peakRadius` of classifyHeads must be a whole number ≥ 0. Got 1.5.');
     // @ts-expect-error unknown option on purpose
     expect(() => classifyHeads(aaam, distance, { strict: 1 })).toThrow(/`options.strict` of classifyHeads is not an option/);
-    expect(() => classifyHeads(aaam, tensor(Float32Array.of(0, NaN), [1, 2]))).toThrow(/NaN at layer 1, head 2/);
+    expect(() => classifyHeads(aaam, tensor(Float32Array.of(0, NaN), [1, 2]))).toThrow(/NaN at layer 1, head 1 \(0-based\)/);
   });
 });
 
@@ -116,7 +116,7 @@ describe('describeHeads', () => {
     expect(s.layers['offset-local']).toEqual([1, 2]);
     expect(s.lines).toEqual([
       'toy: strict-local heads in layer 1 (1 head)',
-      'toy: offset-local heads in layers 1, 2 (2 heads: L1H2 (+1,0), L2H2 (+1,0))',
+      'toy: offset-local heads in layers 1, 2 (2 heads: L1H1 (+1,0), L2H1 (+1,0))',
       'toy: global heads in layer 2 (1 head)',
     ]);
     expect(describeHeads([]).lines).toEqual(['no offset-local heads']);

@@ -91,9 +91,11 @@ export interface HeadEvidence {
   rule: string;
 }
 
-/** One head's class. `layer` and `head` are 1-based. */
+/** One head's class (a record). */
 export interface HeadClassification {
+  /** 1-based block number. */
   layer: number;
+  /** 0-based head index. */
   head: number;
   class: HeadClass;
   /** For `offset-local`, the integer offset of the peak; otherwise null. */
@@ -130,11 +132,11 @@ const DEFAULTS: Required<ClassifyHeadsOptions> = {
  * @param aaam `[L,H,2gh−1,2gw−1]` (or one layer `[H,2gh−1,2gw−1]`), e.g. the AAAM accumulator's result.
  * @param distance Attention distance `[L,H]` (or `[H]`), unit-square units (SPEC 4).
  * @param options Thresholds, see {@link ClassifyHeadsOptions}.
- * @returns One {@link HeadClassification} per head, layer-major.
+ * @returns One {@link HeadClassification} per head, layer-major (`layer` 1-based, `head` 0-based).
  * @throws VitValueError when shapes disagree, values are not finite, or an option is out of range.
  * @example
  * const classes = classifyHeads(aaamResult.aaam, distanceResult.perHead);
- * classes.filter((c) => c.class === 'offset-local') // [{ layer: 2, head: 7, offset: { dx: 1, dy: 0 }, … }]
+ * classes.filter((c) => c.class === 'offset-local') // [{ layer: 2, head: 6, offset: { dx: 1, dy: 0 }, … }] (head 0-based)
  */
 export function classifyHeads(aaam: Tensor, distance: Tensor, options: ClassifyHeadsOptions = {}): HeadClassification[] {
   const fn = 'classifyHeads';
@@ -172,7 +174,7 @@ export function classifyHeads(aaam: Tensor, distance: Tensor, options: ClassifyH
       const a = v.data;
       const dIdx = lead === 2 ? distance.offset + l * distance.stride[0] + h * distance.stride[1] : distance.offset + h * distance.stride[0];
       const dist = Number((distance.data as unknown as ArrayLike<number>)[dIdx]);
-      if (Number.isNaN(dist)) throw new VitValueError(`\`distance\` of ${fn} is NaN at layer ${l + 1}, head ${h + 1}: every query row of that head was null.`);
+      if (Number.isNaN(dist)) throw new VitValueError(`\`distance\` of ${fn} is NaN at layer ${l + 1}, head ${h} (0-based): every query row of that head was null.`);
       const com = centreOfMass(a, off, v);
       const total = com.total;
       const share = (x: number) => (total > 0 ? x / total : 0);
@@ -248,7 +250,7 @@ export function classifyHeads(aaam: Tensor, distance: Tensor, options: ClassifyH
         cls = 'mixed';
         ev.rule = 'no rule matched';
       }
-      out.push({ layer: l + 1, head: h + 1, class: cls, offset: cls === 'offset-local' ? peak : null, evidence: ev });
+      out.push({ layer: l + 1, head: h, class: cls, offset: cls === 'offset-local' ? peak : null, evidence: ev });
     }
   return out;
 }

@@ -1,6 +1,6 @@
 import { tensor, type Tensor } from '@vit/io';
 import type { AttentionCheckOptions, AttentionGrid } from './grid.js';
-import type { ClsVariant } from './internal/kernels.js';
+import type { ClsSource } from './internal/kernels.js';
 import { clsSums } from './internal/clsSums.js';
 
 /** Options of {@link clsAttention}. */
@@ -13,7 +13,7 @@ export interface ClsAttentionOptions extends AttentionCheckOptions {
    *   (null rows are skipped). The spatial variants also work without a CLS token.
    * @default 'cls'
    */
-  variant?: ClsVariant;
+  source?: ClsSource;
 }
 
 /**
@@ -27,7 +27,7 @@ export interface ClsAttentionOptions extends AttentionCheckOptions {
  * @returns `[H,gh,gw]` float32. For `'cls'`/`'spatial'` each map sums to 1 minus the prefix
  *   mass; for `'spatialPure'` it sums to 1 (all-zero for a head whose rows are all null).
  * @throws VitValueError (`VIT_SHAPE`) when `att` is not `[B,H,T,T]` for this grid; (`VIT_NO_CLS`)
- *   when `variant` is `'cls'` and `prefix` is 0; (`VIT_NON_FINITE`) on NaN/Inf, naming layer
+ *   when `source` is `'cls'` and `prefix` is 0; (`VIT_NON_FINITE`) on NaN/Inf, naming layer
  *   and head. Rows not summing to 1 are reported once through `onWarning`.
  * @example
  * const maps = clsAttention(att, { gh: 14, gw: 14, prefix: 1 }); // [12,14,14]

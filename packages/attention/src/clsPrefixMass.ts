@@ -9,7 +9,7 @@ export type ClsPrefixMassOptions = ClsAttentionOptions;
 /**
  * The mass kept off the CLS map (SPEC 1 "also kept"): per head, the mean over the batch of
  * `Σ_{k<P} A[b,h,0,k]`, the share the CLS row gives to the prefix tokens (itself and any
- * registers). With `variant: 'spatial'` it is the same share for the spatial query rows;
+ * registers). With `source: 'spatial'` it is the same share for the spatial query rows;
  * with `'spatialPure'`, for the non-null spatial rows.
  *
  * @param att Attention probabilities `[B,H,T,T]`.

@@ -16,7 +16,7 @@ export interface HeadSummary {
   counts: Record<HeadClass, number>;
   /** 1-based layers that contain at least one head of each class, ascending. */
   layers: Record<HeadClass, number[]>;
-  /** One sentence per class present, e.g. "offset-local heads in layers 2, 3 (3 heads: L2H5 (+1,0), …)". */
+  /** One sentence per class present, e.g. "offset-local heads in layers 2, 3 (3 heads: L2H5 (+1,0), …)" — `L` the 1-based layer, `H` the 0-based head. */
   lines: string[];
 }
 

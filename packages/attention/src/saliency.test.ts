@@ -13,7 +13,7 @@ describe('saliencyMask', () => {
     // unnormalised input: 5 + 1 of 10 = 0.6 reached exactly at the second token
     expect(Array.from(saliencyMask(m([1, 5, 2, 2], 2, 2)))).toEqual([0, 1, 1, 0]);
     expect(Array.from(saliencyMask(m([0.7, 0.1, 0.1, 0.1], 1, 4)))).toEqual([1, 0, 0, 0]);
-    expect(Array.from(saliencyMask(m([0.7, 0.1, 0.1, 0.1], 1, 4), 0.8))).toEqual([1, 1, 0, 0]);
+    expect(Array.from(saliencyMask(m([0.7, 0.1, 0.1, 0.1], 1, 4), { mass: 0.8 }))).toEqual([1, 1, 0, 0]);
   });
 
   it('breaks ties by token index and reaches an exact 0.6 despite rounding', () => {
@@ -28,7 +28,7 @@ describe('saliencyMask', () => {
       const xs = Array.from({ length: 35 }, () => Math.floor(r() * 6) / 5); // many ties
       if (xs.every((x) => x === 0)) continue;
       const f = Float32Array.from(xs);
-      expect(Array.from(saliencyMask(tensor(f, [5, 7]), 0.6))).toEqual(Array.from(refMask(Array.from(f), 0.6)));
+      expect(Array.from(saliencyMask(tensor(f, [5, 7]), { mass: 0.6 }))).toEqual(Array.from(refMask(Array.from(f), 0.6)));
     }
   });
 
@@ -38,7 +38,7 @@ describe('saliencyMask', () => {
       const p = [1, 4, 12][t % 3];
       const xs = Float32Array.from({ length: 196 }, () => (r() < 0.1 * (t % 4) ? 0 : r() ** p));
       for (const mass of [0.3, 0.6, 0.95, 1]) {
-        expect(Array.from(saliencyMask(tensor(xs, [14, 14]), mass))).toEqual(Array.from(refMask(Array.from(xs), mass)));
+        expect(Array.from(saliencyMask(tensor(xs, [14, 14]), { mass: mass }))).toEqual(Array.from(refMask(Array.from(xs), mass)));
       }
     }
   });
@@ -46,7 +46,7 @@ describe('saliencyMask', () => {
   it('rejects bad maps and mass', () => {
     expect(() => saliencyMask(m([0, 0], 1, 2))).toThrow('`map` of saliencyMask must have a positive sum. Got 0.');
     expect(() => saliencyMask(m([1, -1], 1, 2))).toThrow(/must be finite and ≥ 0. Got -1 at \[0,1\]/);
-    expect(() => saliencyMask(m([1, 1], 1, 2), 1.5)).toThrow('`mass` of saliencyMask must be a number in (0, 1]. Got 1.5.');
+    expect(() => saliencyMask(m([1, 1], 1, 2), { mass: 1.5 })).toThrow('`mass` of saliencyMask must be a number in (0, 1]. Got 1.5.');
   });
 });
 
@@ -68,7 +68,7 @@ describe('saliencyIoU', () => {
     data.set([0.1, 0.4, 0.3, 0.1, 0.1], 0);
     const att = tensor(data, [1, 1, T, T]);
     const gt = tensor(Uint8Array.of(0, 1, 0, 1), [1, 2, 2]);
-    expect(toArray(saliencyIoU(att, gt, { gh: 2, gw: 2, prefix: 1 }))).toBeDeepCloseTo([1 / 3], 1e-6);
+    expect(toArray(saliencyIoU(att, { gh: 2, gw: 2, prefix: 1 }, gt))).toBeDeepCloseTo([1 / 3], 1e-6);
   });
 
   it.each([
@@ -85,24 +85,24 @@ describe('saliencyIoU', () => {
     g.fill(0, 2 * N, 3 * N); // image 3: empty ground truth
     const gt = tensor(g, [B, grid.gh, grid.gw]);
     const ref = refSaliency(att, gt, grid, source);
-    const each = saliencyIoU(att, gt, grid, { source });
+    const each = saliencyIoU(att, grid, gt, { source });
     expect(each.shape).toEqual([B, 3]);
     expect(toArray(each)).toBeDeepCloseTo(ref.each.flat(), 1e-6);
     expect(toArray(each).slice(6, 9).every(Number.isNaN)).toBe(true);
-    const merged = saliencyIoU(att, gt, grid, { source, heads: 'merged' });
+    const merged = saliencyIoU(att, grid, gt, { source, heads: 'merged' });
     expect(merged.shape).toEqual([B, 1]);
     expect(toArray(merged)).toBeDeepCloseTo(ref.merged, 1e-6);
   });
 
-  it('checks gt shape, prefix for cls, and source', () => {
+  it('checks masks shape, prefix for cls, and source', () => {
     const grid = { gh: 2, gw: 2, prefix: 1 };
     const att = randomAttention(2, 1, grid, 1);
-    expect(() => saliencyIoU(att, tensor(new Uint8Array(8), [2, 4]), grid)).toThrow('`gt` of saliencyIoU must have shape [B,gh,gw] = [2,2,2]. Got [2,4].');
+    expect(() => saliencyIoU(att, grid, tensor(new Uint8Array(8), [2, 4]))).toThrow('`masks` of saliencyIoU must have shape [B,gh,gw] = [2,2,2]. Got [2,4].');
     const g0 = { gh: 2, gw: 2, prefix: 0 };
-    expect(() => saliencyIoU(randomAttention(2, 1, g0, 1), tensor(new Uint8Array(8), [2, 2, 2]), g0)).toThrow(/`grid.prefix` of saliencyIoU must be ≥ 1.*use source 'spatial'/);
+    expect(() => saliencyIoU(randomAttention(2, 1, g0, 1), g0, tensor(new Uint8Array(8), [2, 2, 2]))).toThrow(/`grid.prefix` of saliencyIoU must be ≥ 1.*use source 'spatial'/);
     // @ts-expect-error wrong literal on purpose
-    expect(() => saliencyIoU(att, tensor(new Uint8Array(8), [2, 2, 2]), grid, { source: 'mean' })).toThrow("`source` of saliencyIoU must be 'cls' or 'spatial'. Got \"mean\".");
+    expect(() => saliencyIoU(att, grid, tensor(new Uint8Array(8), [2, 2, 2]), { source: 'mean' })).toThrow("`source` of saliencyIoU must be 'cls' or 'spatial'. Got \"mean\".");
     // @ts-expect-error wrong literal on purpose
-    expect(() => saliencyIoU(att, tensor(new Uint8Array(8), [2, 2, 2]), grid, { heads: 'all' })).toThrow("`heads` of saliencyIoU must be 'each' or 'merged'. Got \"all\".");
+    expect(() => saliencyIoU(att, grid, tensor(new Uint8Array(8), [2, 2, 2]), { heads: 'all' })).toThrow("`heads` of saliencyIoU must be 'each' or 'merged'. Got \"all\".");
   });
 });

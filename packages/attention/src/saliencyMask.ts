@@ -2,22 +2,31 @@ import { VitValueError, shapeText, type Tensor } from '@vit/io';
 import { checkMass } from './internal/saliency.js';
 import { massMask } from './internal/view.js';
 
+/** Options of {@link saliencyMask}. */
+export interface SaliencyMaskOptions {
+  /**
+   * The share of the map's total the mask keeps, in `(0, 1]` (SPEC 5).
+   * @default 0.6
+   */
+  mass?: number;
+}
+
 /**
  * The saliency mask of SPEC 5: normalise `map` to sum 1, take tokens in decreasing order of
  * mass (ties by token index) until the cumulative mass reaches `mass` (compared within a
  * relative 1e-6, so an exact 0.6 on paper is not lost to float32 rounding).
  *
  * @param map A non-negative map `[gh,gw]` (e.g. one head of {@link clsAttention}).
- * @param mass The share of the total to keep, in `(0, 1]`. @default 0.6
+ * @param options `mass`: the share of the total to keep (0.6).
  * @returns Row-major 0/1 `Uint8Array` of length `gh·gw`.
  * @throws VitValueError when `map` is not 2-D, has a negative or non-finite value, sums to 0,
  *   or `mass` is outside `(0, 1]`.
  * @example
- * saliencyMask(tensor(new Float32Array([0.5, 0.3, 0.1, 0.1]), [2, 2])) // Uint8Array [1,1,0,0]
+ * saliencyMask(tensor(new Float32Array([0.5, 0.3, 0.1, 0.1]), [2, 2]), { mass: 0.6 }) // Uint8Array [1,1,0,0]
  */
-export function saliencyMask(map: Tensor, mass = 0.6): Uint8Array {
+export function saliencyMask(map: Tensor, options: SaliencyMaskOptions = {}): Uint8Array {
   const fn = 'saliencyMask';
-  checkMass(mass, fn);
+  const mass = checkMass(options.mass ?? 0.6, fn);
   if (!map || !Array.isArray(map.shape) || !ArrayBuffer.isView(map.data) || map.shape.length !== 2) {
     throw new VitValueError(`\`map\` of ${fn} must be an ndarray tensor [gh,gw]. Got ${map && Array.isArray(map.shape) ? shapeText(map.shape) : typeof map}.`);
   }

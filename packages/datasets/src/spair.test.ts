@@ -5,7 +5,8 @@ import { spair } from './spair.js';
 import { writeSyntheticSpair } from './synthetic/writeSyntheticSpair.js';
 import { syntheticSpairKeypoints } from './synthetic/syntheticSpairKeypoints.js';
 import type { SyntheticSpair } from './synthetic/writeSyntheticSpair.js';
-import { mulberry32, sampleWithoutReplacement } from './internal/dataset.js';
+import { Prng } from '@vit/io';
+import { sampleWithoutReplacement } from './internal/dataset.js';
 import { countingReader, tempDir } from './internal/testing.js';
 
 let dir: string;
@@ -95,7 +96,7 @@ describe('spair', () => {
 
 describe('sampleWithoutReplacement', () => {
   it('draws distinct items, uniformly', () => {
-    const rand = mulberry32(123);
+    const rand = new Prng(123);
     const items = [0, 1, 2, 3, 4];
     const hits = new Array(5).fill(0);
     const trials = 20000;
@@ -108,18 +109,5 @@ describe('sampleWithoutReplacement', () => {
     expect(repeats).toBe(0);
     // each item is in a 2-of-5 draw with probability 0.4; 4 standard deviations ≈ 0.014
     for (const h of hits) expect(h / trials).toBeDeepCloseTo(0.4, 0.015);
-  });
-
-  it('mulberry32 is uniform on [0, 1)', () => {
-    const r = mulberry32(5);
-    let sum = 0;
-    let outside = 0;
-    for (let i = 0; i < 10000; i++) {
-      const v = r();
-      if (v < 0 || v >= 1) outside++;
-      sum += v;
-    }
-    expect(outside).toBe(0);
-    expect(sum / 10000).toBeDeepCloseTo(0.5, 0.012);
   });
 });

@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { tensor, VitValueError } from '@vit/io';
+import { Prng, tensor, VitValueError } from '@vit/io';
 import type { Tensor } from '@vit/io';
 import { defaultImageReader } from './internal/images.js';
 import { compareNames, formatError, isFile, listSorted, readJson, requireDir } from './internal/fsutil.js';
-import { makeDataset, mulberry32, sampleWithoutReplacement, SkipLog } from './internal/dataset.js';
+import { makeDataset, sampleWithoutReplacement, SkipLog } from './internal/dataset.js';
 import type { Dataset, DatasetDescription, ImageReader, Sample } from './types.js';
 
 /** Options of {@link spair}. */
@@ -13,7 +13,7 @@ export interface SpairOptions {
   split?: 'trn' | 'val' | 'test';
   /** Pairs drawn per category, without replacement (all when fewer); `Infinity` = all. @default 20 */
   pairsPerCategory?: number;
-  /** Seed of the drawing (mulberry32; one stream over categories in sorted order). @default 0 */
+  /** Seed of the drawing (the `Prng` of `@vit/io`, stream `spair`; one stream over categories in sorted order). @default 0 */
   seed?: number;
   /** Reads one image. @default readImage of @vit/io */
   imageReader?: ImageReader;
@@ -94,7 +94,7 @@ export async function spair(root: string, options: SpairOptions = {}): Promise<D
     list.push(f);
   }
   const categories = [...byCat.keys()].sort(compareNames);
-  const rand = mulberry32(seed);
+  const rand = new Prng(seed, 'spair');
   const skipped = new SkipLog();
   const visCache = new Map<string, Promise<Uint8Array | null>>();
   const listing = new Map<string, Promise<Set<string>>>();

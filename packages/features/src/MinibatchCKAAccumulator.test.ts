@@ -5,11 +5,11 @@ import { describeAccumulator } from '@vit/test-utils';
 import { MinibatchCKA } from './MinibatchCKAAccumulator.js';
 import { minibatchCKA } from './minibatchCKA.js';
 import { residualCKA } from './residualCKA.js';
-import { Rng } from './internal/rng.js';
+import { Prng } from '@vit/io';
 
 /** `[B,T,D]` seeded normal taps; `mix` adds a shared component so layers are related. */
 function taps(B: number, T: number, D: number, seed: number, shared?: Float32Array, mix = 0): Tensor {
-  const r = new Rng(seed);
+  const r = new Prng(seed);
   const d = new Float32Array(B * T * D);
   for (let i = 0; i < d.length; i++) d[i] = r.normal() + (shared ? mix * shared[i % shared.length] : 0);
   return tensor(d, [B, T, D]);
@@ -110,6 +110,16 @@ describe('MinibatchCKA', () => {
     expect(r.seen).toBe(16);
   });
 
+  it('takes Captures (their block taps, or the tap named by `tap`) exactly as the tap lists', () => {
+    const a = modelB(8, 11);
+    const b = modelB(8, 12);
+    const fromLists = new MinibatchCKA({ batchSize: 4 }).update(a, b).result();
+    const fromCaptures = new MinibatchCKA({ batchSize: 4 }).update({ taps: { block: a } }, { taps: { block: b } }).result();
+    expect(Array.from(fromCaptures.data)).toEqual(Array.from(fromLists.data));
+    const other = new MinibatchCKA({ batchSize: 4, tap: 'attnBranch' }).update({ taps: { attnBranch: a } }).result();
+    expect(Array.from(other.data)).toEqual(Array.from(new MinibatchCKA({ batchSize: 4 }).update(a).result().data));
+  });
+
   it('rejects bad input', () => {
     expect(() => new MinibatchCKA().update(modelA(8, 1), modelB(16, 1))).toThrow(/has 16 images but `featsA\[0\]` has 8/);
     const nan = modelA(8, 1);
@@ -137,7 +147,7 @@ describe('MinibatchCKA', () => {
 
 describeAccumulator('MinibatchCKA (within-model)', {
   make: () => new MinibatchCKA({ tokens: 'all', batchSize: 4 }),
-  fromJSON: (j) => MinibatchCKA.fromJSON(j),
+  fromJSON: (j, o) => MinibatchCKA.fromJSON(j, o),
   batches: () => [modelB(8, 1), modelB(4, 2), modelB(8, 3), modelB(4, 4)],
   badBatch: () => [taps(8, 6, 4, 1), taps(8, 6, 4, 2), taps(8, 6, 4, 3)],
   numbers: (t) => Array.from(t.data),

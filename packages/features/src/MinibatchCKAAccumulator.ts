@@ -1,6 +1,6 @@
 // The class MinibatchCKA lives here because minibatchCKA.ts (the function) differs only in case.
-import { VitValueError, referenceBackend, tensor } from '@vit/io';
-import type { Accumulator, AccumulatorJSON, NumericBackend, Tensor } from '@vit/io';
+import { VitValueError, resolveBackend, tensor } from '@vit/io';
+import type { Accumulator, AccumulatorJSON, AccumulatorRestoreOptions, Data, NumericBackend, Tensor } from '@vit/io';
 import { addMinibatch, ckaFromSums, emptySums, gramRows, prepareKernel } from './internal/hsic.js';
 import type { HsicSums, PreparedKernel } from './internal/hsic.js';
 import { TOKEN_MODES, checkGramDiagonal, rowsMatrix, rowsOf } from './internal/tokens.js';
@@ -20,6 +20,11 @@ export interface MinibatchCKAOptions {
   /** Prefix tokens (CLS + registers) before the spatial tokens. @default 1 */
   prefix?: number;
   /**
+   * The tap read when `update` is given a Capture (or `{ taps }`) instead of a `Tensor[]`.
+   * @default 'block'
+   */
+  tap?: string;
+  /**
    * Rows per minibatch. Minibatches are consecutive images **within each `update` call**; the
    * last `B mod batchSize` images of a call are dropped (counted in {@link MinibatchCKA.dropped}),
    * so feed batches whose size is a multiple of `batchSize`.
@@ -30,11 +35,18 @@ export interface MinibatchCKAOptions {
   reference?: boolean;
   /** Undefined CKA (a constant layer): `throw` in `result()`, or `nan` entries. @default 'throw' */
   onUndefined?: OnUndefined;
-  /** Backend for the Gram matrices of {@link MinibatchCKA.updateAsync} (not serialised). @default referenceBackend */
+  /**
+   * Backend for the Gram matrices of {@link MinibatchCKA.updateAsync} (not serialised); the
+   * synchronous `update` always uses its own TypeScript kernel.
+   * @default the default backend of `resolveBackend` (onnxruntime when installed)
+   */
   backend?: NumericBackend;
 }
 
 type StoredOptions = Required<Omit<MinibatchCKAOptions, 'backend'>>;
+
+/** What `update` takes per model: per-layer `[B,T,D]` taps, or a Capture (its `taps[tap]` is read). */
+export type MinibatchCKAInput = readonly Tensor<Data>[] | { taps: Partial<Record<string, readonly Tensor<Data>[]>> };
 
 interface Meta {
   /** `[T,D]` of every layer of model A / model B. */
@@ -65,16 +77,16 @@ interface State extends Meta {
  *
  * `update` computes the small `B×B` Gram matrices with a TypeScript kernel (synchronous,
  * as the accumulator contract needs); `updateAsync` sends them through `options.backend`
- * (use `ortBackend()` from `@vit/runtime` for speed). Both give the same state.
+ * (the default backend when none is given). Both give the same state.
  *
  * @example
  * const acc = new MinibatchCKA({ tokens: 'cls' });
- * for (const cap of captures) acc.update(cap.taps.block, other.taps.block);
+ * for (let i = 0; i < capturesA.length; i++) acc.update(capturesA[i], capturesB[i]); // Captures of two models, same images
  * const m = acc.result(); // [12,12]
  */
-export class MinibatchCKA implements Accumulator<Tensor[], Tensor> {
+export class MinibatchCKA implements Accumulator<MinibatchCKAInput, Tensor> {
   readonly options: StoredOptions;
-  private readonly backend: NumericBackend;
+  private readonly backend: NumericBackend | undefined;
   private st: Meta | null = null;
   private sums: HsicSums | null = null;
   private n = 0;
@@ -93,10 +105,11 @@ export class MinibatchCKA implements Accumulator<Tensor[], Tensor> {
       tokens,
       prefix: checkInt(options.prefix ?? 1, 'prefix', fn, 0),
       batchSize: checkInt(options.batchSize ?? 8, 'batchSize', fn, 4),
+      tap: options.tap ?? 'block',
       reference: options.reference ?? false,
       onUndefined: checkOnUndefined(options.onUndefined, fn),
     };
-    this.backend = options.backend ?? referenceBackend;
+    this.backend = options.backend;
   }
 
   /** Images seen (including dropped ones). */
@@ -111,13 +124,13 @@ export class MinibatchCKA implements Accumulator<Tensor[], Tensor> {
 
   /**
    * Add one batch of the same `B` images seen by both models.
-   * @param featsA per-layer taps of model A, each `[B,T,D]`.
-   * @param featsB per-layer taps of model B, each `[B,T',D']`; omit for the within-model matrix.
+   * @param featsA per-layer taps of model A, each `[B,T,D]`, or model A's Capture.
+   * @param featsB per-layer taps (or the Capture) of model B, each `[B,T',D']`; omit for the within-model matrix.
    * @returns this
    * @throws VitValueError on bad shapes, NaN/Inf (naming layer and image), different `B`
    * between the models (`VIT_SAMPLE_MISMATCH`), or a shape change since the first update.
    */
-  update(featsA: Tensor[], featsB?: Tensor[]): this {
+  update(featsA: MinibatchCKAInput, featsB?: MinibatchCKAInput): this {
     const p = this.prepare(featsA, featsB, 'MinibatchCKA.update');
     this.accumulate(p, (r, from) => gramRows(r.data, r.offsets.slice(from, from + p.bs), r.len));
     return this;
@@ -127,20 +140,24 @@ export class MinibatchCKA implements Accumulator<Tensor[], Tensor> {
    * Same as {@link update}, with the Gram matrices computed by `options.backend`.
    * @returns a promise of this
    */
-  async updateAsync(featsA: Tensor[], featsB?: Tensor[]): Promise<this> {
+  async updateAsync(featsA: MinibatchCKAInput, featsB?: MinibatchCKAInput): Promise<this> {
     const p = this.prepare(featsA, featsB, 'MinibatchCKA.updateAsync');
+    const backend = await resolveBackend(this.backend);
     const grams = new Map<RowSource, ArrayLike<number>[]>();
     for (const r of p.same ? p.rowsA : [...p.rowsA, ...p.rowsB]) {
       const list: ArrayLike<number>[] = [];
-      for (let m = 0; m < p.nmb; m++) list.push((await this.backend.gram(rowsMatrix(r, m * p.bs, p.bs))).data);
+      for (let m = 0; m < p.nmb; m++) list.push((await backend.gram(rowsMatrix(r, m * p.bs, p.bs))).data);
       grams.set(r, list);
     }
     this.accumulate(p, (r, from) => grams.get(r)![from / p.bs]);
     return this;
   }
 
-  private prepare(featsA: Tensor[], featsB: Tensor[] | undefined, fn: string) {
-    const { tokens, prefix, batchSize: bs } = this.options;
+  private prepare(inA: MinibatchCKAInput, inB: MinibatchCKAInput | undefined, fn: string) {
+    const { tokens, prefix, batchSize: bs, tap } = this.options;
+    const layersOf = (x: MinibatchCKAInput | undefined) => (x && !Array.isArray(x) && 'taps' in (x as object) ? (x as { taps: Record<string, Tensor[]> }).taps[tap] : x) as Tensor[] | undefined;
+    const featsA = layersOf(inA) as Tensor[];
+    const featsB = inB === undefined || inB === inA ? undefined : layersOf(inB);
     const same = featsB === undefined || featsB === featsA;
     if (!Array.isArray(featsA) || featsA.length === 0) {
       throw new VitValueError(`\`featsA\` of ${fn} must be a non-empty array of [B,T,D] tensors (one per layer). Got ${Array.isArray(featsA) ? 'an empty array' : typeof featsA}.`);
@@ -270,15 +287,15 @@ export class MinibatchCKA implements Accumulator<Tensor[], Tensor> {
 
   /**
    * Restore from {@link toJSON} output.
-   * @param extra a backend for `updateAsync` (backends are not serialised).
+   * @param options `backend` for `updateAsync` (backends are not serialised).
    * @throws VitValueError on another kind or an unknown version.
    */
-  static fromJSON(json: unknown, extra: { backend?: NumericBackend } = {}): MinibatchCKA {
+  static fromJSON(json: unknown, options: AccumulatorRestoreOptions = {}): MinibatchCKA {
     const j = json as AccumulatorJSON<StoredOptions, State | null>;
     if (!j || j.kind !== 'MinibatchCKA' || j.version !== 1) {
       throw new VitValueError(`\`json\` of MinibatchCKA.fromJSON must be a MinibatchCKA state of version 1. Got kind ${JSON.stringify(j?.kind)}, version ${JSON.stringify(j?.version)}.`);
     }
-    const acc = new MinibatchCKA({ ...j.options, backend: extra.backend });
+    const acc = new MinibatchCKA({ ...j.options, backend: options.backend });
     if (j.state) {
       const s = j.state;
       acc.st = { shapesA: s.shapesA, shapesB: s.shapesB, same: s.same, dropped: s.dropped };

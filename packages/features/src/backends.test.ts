@@ -1,13 +1,13 @@
 // The same analyses on the pure-TypeScript reference backend and on the onnxruntime backend
-// of @vit/runtime (float32 accumulation there): results must agree to float32 precision.
+// (float32 accumulation there): results must agree to float32 precision.
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceBackend, tensor } from '@vit/io';
-import { ortBackend } from '@vit/runtime';
+import { ortBackend } from '@vit/io';
 import { cka } from './cka.js';
 import { kmeans } from './kmeans.js';
 import { minibatchCKA } from './minibatchCKA.js';
 import { MinibatchCKA } from './MinibatchCKAAccumulator.js';
-import { Rng } from './internal/rng.js';
+import { Prng } from '@vit/io';
 import { randn } from './test/helpers.js';
 
 const ort = ortBackend({ intraOpThreads: 1 });
@@ -24,7 +24,7 @@ describe('reference vs onnxruntime backend', () => {
   });
 
   it('MinibatchCKA.updateAsync on onnxruntime equals update', async () => {
-    const r = new Rng(3);
+    const r = new Prng(3);
     const taps = () => [0, 1, 2].map(() => tensor(Float32Array.from({ length: 16 * 10 * 6 }, () => r.normal()), [16, 10, 6]));
     const a = taps();
     const b = taps();
@@ -34,7 +34,7 @@ describe('reference vs onnxruntime backend', () => {
   });
 
   it('kmeans gives the same partition on both backends', async () => {
-    const r = new Rng(4);
+    const r = new Prng(4);
     const centres = Array.from({ length: 5 * 20 }, () => 8 * r.normal());
     const X = tensor(Float32Array.from({ length: 200 * 20 }, (_, i) => centres[(Math.floor(i / 20) % 5) * 20 + (i % 20)] + r.normal()), [200, 20]);
     const a = await kmeans(X, { k: 5, seed: 1, backend: ort });

@@ -1,5 +1,5 @@
-import { VitValueError, referenceBackend, tensor } from '@vit/io';
-import type { NumericBackend } from '@vit/io';
+import { VitValueError, resolveBackend, tensor } from '@vit/io';
+import type { Data, NumericBackend, Tensor } from '@vit/io';
 import { centreColumns, dotAll, shiftedTransposed, sumSquares } from './internal/centre.js';
 import { dense2D } from './internal/dense.js';
 import { checkOnUndefined, checkSameRows, undefinedCka } from './internal/validate.js';
@@ -10,9 +10,8 @@ const FEATURE_BLOCK = 256;
 
 export interface CkaOptions {
   /**
-   * Where the products run (`XᵀX`, `YᵀX` or the Gram matrices). Use `ortBackend()` from
-   * `@vit/runtime` for large inputs.
-   * @default referenceBackend
+   * Where the products run (`XᵀX`, `YᵀX` or the Gram matrices).
+   * @default the default backend of `resolveBackend` (onnxruntime when installed)
    */
   backend?: NumericBackend;
   /**
@@ -43,11 +42,11 @@ export interface CkaOptions {
  * counts differ (`VIT_SAMPLE_MISMATCH`), `n < 2`, or a matrix is constant (`VIT_CKA_UNDEFINED`,
  * unless `onUndefined: 'nan'`).
  * @example
- * const s = await cka(featsA, featsB, { backend: ortBackend() });
+ * const s = await cka(featsA, featsB);
  */
-export async function cka(X: unknown, Y: unknown, options: CkaOptions = {}): Promise<number> {
+export async function cka(X: Tensor<Data>, Y: Tensor<Data>, options: CkaOptions = {}): Promise<number> {
   const fn = 'cka';
-  const backend = options.backend ?? referenceBackend;
+  const backend = await resolveBackend(options.backend);
   const onUndefined = checkOnUndefined(options.onUndefined, fn);
   const form = options.form ?? 'auto';
   if (form !== 'auto' && form !== 'feature' && form !== 'gram') {

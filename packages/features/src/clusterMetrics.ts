@@ -1,4 +1,5 @@
 import { VitValueError } from '@vit/io';
+import type { Data, Tensor } from '@vit/io';
 import { ari } from './ari.js';
 import { kmeans } from './kmeans.js';
 import type { KMeansOptions } from './kmeans.js';
@@ -33,10 +34,10 @@ export interface ClusterMetricsResult {
  * @returns the three scores, the `k` used, the inertia and the predicted labels.
  * @throws VitValueError when `truth` does not hold one integer label per row, or as {@link kmeans}.
  * @example
- * const { purity, nmi, ari } = await clusterMetrics(features[11], labels, { backend: ortBackend() });
+ * const { purity, nmi, ari } = await clusterMetrics(features[11], labels);
  */
-export async function clusterMetrics(X: unknown, truth: Int32Array | readonly number[], options: ClusterMetricsOptions = {}): Promise<ClusterMetricsResult> {
-  const rows = (X as { shape?: number[] })?.shape?.[0];
+export async function clusterMetrics(X: Tensor<Data>, truth: Int32Array | readonly number[], options: ClusterMetricsOptions = {}): Promise<ClusterMetricsResult> {
+  const rows = X?.shape?.[0];
   if (!truth || typeof truth.length !== 'number' || !Array.from(truth).every((v) => Number.isInteger(v))) {
     throw new VitValueError(`\`truth\` of clusterMetrics must be an Int32Array (or array) of integer labels. Got ${truth === null ? 'null' : typeof truth}.`);
   }

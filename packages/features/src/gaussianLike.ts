@@ -1,10 +1,11 @@
-import { VitValueError } from '@vit/io';
-import { tensor } from '@vit/io';
+import { VitValueError, tensor } from '@vit/io';
 import type { Tensor } from '@vit/io';
 import type { Data } from 'ndarray';
-import { Rng } from './internal/rng.js';
+import { Prng } from '@vit/io';
 
 export interface GaussianLikeOptions {
+  /** Seed of the PRNG of `@vit/io`: the same seed gives the same noise. @default 0 */
+  seed?: number;
   /** Mean of the noise. @default 0 */
   mean?: number;
   /** Standard deviation of the noise. @default 1 */
@@ -16,14 +17,15 @@ export interface GaussianLikeOptions {
  * C-contiguous float32 tensor), so any metric can be rerun on noise. Same seed ⇒ same noise.
  *
  * @param t any tensor; only its shape is used.
- * @param seed integer seed of the deterministic RNG.
+ * @param options seed, mean and std of the noise.
  * @returns a float32 tensor with `t.shape`, i.i.d. N(mean, std²).
  * @throws VitValueError when `t` is not a tensor or `seed`/`std` are not finite (std ≥ 0).
  * @example
- * const noise = gaussianLike(feats, 0);
+ * const noise = gaussianLike(feats, { seed: 0 });
  * const baseline = await cka(noise, other);
  */
-export function gaussianLike(t: Tensor<Data>, seed: number, options: GaussianLikeOptions = {}): Tensor {
+export function gaussianLike(t: Tensor<Data>, options: GaussianLikeOptions = {}): Tensor {
+  const seed = options.seed ?? 0;
   if (!t || typeof t !== 'object' || !Array.isArray(t.shape)) {
     throw new VitValueError(`\`t\` of gaussianLike must be an ndarray tensor. Got ${t === null ? 'null' : typeof t}.`);
   }
@@ -34,8 +36,8 @@ export function gaussianLike(t: Tensor<Data>, seed: number, options: GaussianLik
     throw new VitValueError(`\`std\` of gaussianLike must be finite and ≥ 0, \`mean\` finite. Got mean ${mean}, std ${std}.`);
   }
   const size = t.shape.reduce((a, b) => a * b, 1);
-  const rng = new Rng(seed);
   const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = mean + std * rng.normal();
+  new Prng(seed, 'gaussianLike').fillNormal(out, std);
+  if (mean !== 0) for (let i = 0; i < size; i++) out[i] += mean;
   return tensor(out, t.shape);
 }

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { referenceBackend, tensor } from '@vit/io';
 import { kmeans } from './kmeans.js';
 import { ari } from './ari.js';
-import { Rng } from './internal/rng.js';
+import { Prng } from '@vit/io';
 import { mat, toRows } from './test/helpers.js';
 
 /** `k` blobs of `per` points in `d` dims, centres ±`spread` apart, unit noise; truth labels. */
 function blobs(k: number, per: number, d: number, spread: number, seed: number) {
-  const r = new Rng(seed);
-  const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => spread * (r.next() * 2 - 1)));
+  const r = new Prng(seed);
+  const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => spread * (r.uniform() * 2 - 1)));
   const rows: number[][] = [];
   const truth: number[] = [];
   for (let i = 0; i < k * per; i++) {
@@ -101,7 +101,7 @@ describe('kmeans', () => {
     const X = mat([[1, 2], [3, 4]]);
     await expect(kmeans(X, { k: 3 })).rejects.toThrow(/at most the number of rows n = 2. Got k = 3/);
     await expect(kmeans(X, { k: 0 })).rejects.toThrow(/positive integer/);
-    await expect(kmeans(X, {} as never)).rejects.toThrow(/`k` of kmeans is required/);
+    await expect(kmeans(X)).rejects.toThrow(/at most the number of rows n = 2. Got k = 8/); // k defaults to 8
     await expect(kmeans(tensor(Float32Array.from([1, 2, NaN, 4]), [2, 2]), { k: 1 })).rejects.toThrow(/NaN in row 1/);
     await expect(kmeans(X, { k: 2, init: mat([[1, 2, 3], [4, 5, 6]]) })).rejects.toThrow(/\[k,d\] = \[2,2\]/);
   });

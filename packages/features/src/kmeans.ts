@@ -1,12 +1,12 @@
-import { VitValueError, referenceBackend, tensor } from '@vit/io';
-import type { Matrix, NumericBackend } from '@vit/io';
+import { VitValueError, resolveBackend, tensor } from '@vit/io';
+import type { Data, Matrix, NumericBackend, Tensor } from '@vit/io';
 import { dense2D } from './internal/dense.js';
-import { Rng } from './internal/rng.js';
+import { Prng } from '@vit/io';
 import { checkInt } from './internal/validate.js';
 
 export interface KMeansOptions {
-  /** Number of clusters, `1 ≤ k ≤ n`. Required. */
-  k: number;
+  /** Number of clusters, `1 ≤ k ≤ n`. @default 8 (as scikit-learn's `KMeans`) */
+  k?: number;
   /** Independent k-means++ restarts; the lowest inertia wins (the first on ties). @default 10 */
   nInit?: number;
   /** Lloyd iterations per restart. @default 300 */
@@ -17,14 +17,14 @@ export interface KMeansOptions {
    * @default 1e-4
    */
   tol?: number;
-  /** Seed of the deterministic RNG: the same seed gives the same result. @default 0 */
+  /** Seed of the PRNG of `@vit/io` (restart `r` uses its stream `kmeans/r`): the same seed gives the same result. @default 0 */
   seed?: number;
   /**
    * Start centres `[k,d]` instead of k-means++ (then a single run, `nInit` is ignored).
    * @default undefined
    */
   init?: Matrix;
-  /** Where the distance products and the assignment step run. @default referenceBackend */
+  /** Where the distance products and the assignment step run. @default the default backend of `resolveBackend` (onnxruntime when installed) */
   backend?: NumericBackend;
 }
 
@@ -51,20 +51,20 @@ export interface KMeansResult {
  * centroid update is a float64 loop over the typed arrays.
  *
  * @param X `[n,d]` float32 features (rows = samples).
+ * @param options `k` (8), restarts, iterations, tolerance, seed, start centres, backend.
  * @returns labels, centroids `[k,d]`, inertia, iterations.
  * @throws VitValueError when `X` is not `[n,d]`, holds NaN/Inf (naming the row), `k` is not
  * an integer in `[1, n]`, or `init` is not `[k,d]`.
  * @example
- * const { labels } = await kmeans(feats, { k: 50, seed: 0, backend: ortBackend() });
+ * const { labels } = await kmeans(feats, { k: 50, seed: 0 });
  * const p = purity(truth, labels);
  */
-export async function kmeans(X: unknown, options: KMeansOptions): Promise<KMeansResult> {
+export async function kmeans(X: Tensor<Data>, options: KMeansOptions = {}): Promise<KMeansResult> {
   const fn = 'kmeans';
   const x = dense2D(X, 'X', fn);
   const { rows: n, cols: dim } = x;
   if (n === 0) throw new VitValueError('`X` of kmeans must have at least one row. Got 0.');
-  if (!options || options.k === undefined) throw new VitValueError('`k` of kmeans is required (options.k).');
-  const k = options.k;
+  const k = options.k ?? 8;
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw new VitValueError(`\`k\` of kmeans must be a positive integer. Got ${k}.`);
   if (k > n) throw new VitValueError(`\`k\` of kmeans must be at most the number of rows n = ${n}. Got k = ${k}.`, { code: 'VIT_K_TOO_LARGE' });
   const nInit = options.init ? 1 : checkInt(options.nInit ?? 10, 'nInit', fn, 1);
@@ -73,7 +73,7 @@ export async function kmeans(X: unknown, options: KMeansOptions): Promise<KMeans
   if (typeof tol !== 'number' || !(tol >= 0)) throw new VitValueError(`\`tol\` of kmeans must be a number ≥ 0. Got ${tol}.`);
   const seed = options.seed ?? 0;
   if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new VitValueError(`\`seed\` of kmeans must be a finite number. Got ${seed}.`);
-  const backend = options.backend ?? referenceBackend;
+  const backend = await resolveBackend(options.backend);
 
   // Centre the data (float64 means): distances via ‖x‖²+‖c‖²−2x·c lose less precision.
   const mean = new Float64Array(dim);
@@ -108,10 +108,9 @@ export async function kmeans(X: unknown, options: KMeansOptions): Promise<KMeans
     for (let i = 0; i < k; i++) for (let j = 0; j < dim; j++) initCentres[i * dim + j] = c.d[i * dim + j] - mean[j];
   }
 
-  const rng = new Rng(seed);
   let best: { labels: Int32Array; centres: Float32Array; inertia: number; iterations: number } | null = null;
   for (let run = 0; run < nInit; run++) {
-    const runRng = new Rng(rng.uint32());
+    const runRng = new Prng(seed, `kmeans/${run}`);
     const centres = initCentres ? initCentres.slice() : await kmeansPlusPlus(Xm, xc, xsq, n, dim, k, runRng, backend);
     const r = await lloyd(Xm, xc, n, dim, k, centres, maxIter, tolAbs, backend);
     if (!best || r.inertia < best.inertia) best = r;
@@ -130,7 +129,7 @@ async function kmeansPlusPlus(
   n: number,
   dim: number,
   k: number,
-  rng: Rng,
+  rng: Prng,
   backend: NumericBackend,
 ): Promise<Float32Array> {
   const trials = 2 + Math.floor(Math.log(k));
@@ -156,7 +155,7 @@ async function kmeansPlusPlus(
     let acc = 0;
     for (let i = 0; i < n; i++) cum[i] = acc += closest[i];
     for (let t = 0; t < trials; t++) {
-      const r = rng.next() * pot;
+      const r = rng.uniform() * pot;
       // first index with cum ≥ r (binary search); clipped to n − 1
       let lo = 0;
       let hi = n - 1;

@@ -2,20 +2,13 @@ import { VitValueError, shapeText, tensor } from '@vit/io';
 import type { Tensor } from '@vit/io';
 import type { Data } from 'ndarray';
 import { maskWeights, poolTokens } from './internal/maskWeights.js';
-
-/** One annotated mask of an image and its category. */
-export interface LabelledMask {
-  /** `[H,W]`, non-zero = inside, in the frame of the token grid. */
-  mask: Tensor<Data>;
-  /** Category (object class or part class). */
-  label: number;
-}
+import type { LabelledMask } from './FeatureCollector.js';
 
 export interface MaskFeaturesResult {
   /** Per layer `[M,D]`: one pooled row per non-empty mask, in input order. */
   features: Tensor[];
-  /** `[M]` the masks' labels. */
-  labels: Int32Array;
+  /** `[M]` the masks' labels, as given (integers or strings). */
+  labels: (string | number)[];
   /** Masks skipped because they were empty. */
   skipped: number;
 }
@@ -23,14 +16,14 @@ export interface MaskFeaturesResult {
 /**
  * Object- and part-level features of one image (SPEC 11): {@link maskPool} of every mask on
  * every layer's dense tokens, giving labelled feature sets ready for {@link kmeans} and the
- * clustering metrics (collect many images with {@link FeatureCollector} in `pooled` mode).
+ * clustering metrics (over a dataset, {@link FeatureCollector} with `tokens: 'masks'` does this per batch).
  * Each mask's token weights are computed once and reused for all layers. Empty masks are
  * skipped and counted.
  *
  * @param tokens dense spatial tokens: `[L,gh,gw,D]` (as tiling gives them) or a list of `[gh,gw,D]`, one per layer.
  * @param masks the image's masks with their labels.
  * @returns per-layer `[M,D]` features, labels `[M]`, skipped count.
- * @throws VitValueError on bad shapes, non-integer labels, or layers of different grids.
+ * @throws VitValueError on bad shapes, labels that are neither integers nor strings, or layers of different grids.
  * @example
  * const { features, labels } = maskFeatures(dense, [{ mask: dog, label: 3 }, { mask: cat, label: 7 }]);
  */
@@ -55,10 +48,12 @@ export function maskFeatures(tokens: Tensor | readonly Tensor[], masks: readonly
   if (!Array.isArray(masks)) throw new VitValueError(`\`masks\` of ${fn} must be an array of { mask, label }. Got ${typeof masks}.`);
   const [gh, gw, D] = first.shape;
   const weights: Float64Array[] = [];
-  const labels: number[] = [];
+  const labels: (string | number)[] = [];
   let skipped = 0;
   masks.forEach((m, i) => {
-    if (!m || !Number.isInteger(m.label)) throw new VitValueError(`\`masks[${i}].label\` of ${fn} must be an integer. Got ${m ? m.label : m}.`);
+    if (!m || !(Number.isInteger(m.label) || (typeof m.label === 'string' && m.label))) {
+      throw new VitValueError(`\`masks[${i}].label\` of ${fn} must be an integer or a non-empty string. Got ${m ? JSON.stringify(m.label) : m}.`);
+    }
     const w = maskWeights(m.mask, gh, gw, `${fn} (masks[${i}])`);
     if (!w) skipped++;
     else {
@@ -71,5 +66,5 @@ export function maskFeatures(tokens: Tensor | readonly Tensor[], masks: readonly
     weights.forEach((w, r) => out.set(poolTokens(t, w), r * D));
     return tensor(out, [weights.length, D]);
   });
-  return { features, labels: Int32Array.from(labels), skipped };
+  return { features, labels, skipped };
 }

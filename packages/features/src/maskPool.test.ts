@@ -13,22 +13,22 @@ const mask = (H: number, W: number, on: [number, number][]) => {
 
 describe('maskPool', () => {
   it('H,W multiples of the grid: each token owns a whole 2×2 pixel block', () => {
-    expect(maskPool(tokens, mask(4, 4, [[0, 0], [0, 1], [1, 0], [1, 1]]))).toBeDeepCloseTo([1, 10], 1e-6);
+    expect(maskPool(tokens, mask(4, 4, [[0, 0], [0, 1], [1, 0], [1, 1]])).data).toBeDeepCloseTo([1, 10], 1e-6);
     // 4/4 of token (0,0) and 1/4 of token (0,1) → weights 1 : 0.25 → 0.8, 0.2
-    expect(maskPool(tokens, mask(4, 4, [[0, 0], [0, 1], [1, 0], [1, 1], [0, 2]]))).toBeDeepCloseTo([1.2, 12], 1e-6);
+    expect(maskPool(tokens, mask(4, 4, [[0, 0], [0, 1], [1, 0], [1, 1], [0, 2]])).data).toBeDeepCloseTo([1.2, 12], 1e-6);
     // the whole image: plain mean of the tokens
     const all = tensor(new Uint8Array(16).fill(255), [4, 4]);
-    expect(maskPool(tokens, all)).toBeDeepCloseTo([2.5, 25], 1e-6);
+    expect(maskPool(tokens, all).data).toBeDeepCloseTo([2.5, 25], 1e-6);
   });
 
   it('H,W not multiples: border pixels are split by overlap area (3×3 image, 1.5-pixel tokens)', () => {
-    expect(maskPool(tokens, mask(3, 3, [[0, 0]]))).toBeDeepCloseTo([1, 10], 1e-6);
+    expect(maskPool(tokens, mask(3, 3, [[0, 0]])).data).toBeDeepCloseTo([1, 10], 1e-6);
     // pixel (1,1) = [1,2)² is split in four quarters
-    expect(maskPool(tokens, mask(3, 3, [[1, 1]]))).toBeDeepCloseTo([2.5, 25], 1e-6);
+    expect(maskPool(tokens, mask(3, 3, [[1, 1]])).data).toBeDeepCloseTo([2.5, 25], 1e-6);
     // pixel (0,1) = [0,1)×[1,2): half in token (0,0), half in (0,1)
-    expect(maskPool(tokens, mask(3, 3, [[0, 1]]))).toBeDeepCloseTo([1.5, 15], 1e-6);
+    expect(maskPool(tokens, mask(3, 3, [[0, 1]])).data).toBeDeepCloseTo([1.5, 15], 1e-6);
     // pixels (0,0) and (0,1): token (0,0) gets 1 + 0.5, token (0,1) gets 0.5 → 0.75 / 0.25
-    expect(maskPool(tokens, mask(3, 3, [[0, 0], [0, 1]]))).toBeDeepCloseTo([1.25, 12.5], 1e-6);
+    expect(maskPool(tokens, mask(3, 3, [[0, 0], [0, 1]])).data).toBeDeepCloseTo([1.25, 12.5], 1e-6);
   });
 
   it('rejects an empty mask and bad shapes', () => {

@@ -1,4 +1,4 @@
-import { VitValueError, shapeText } from '@vit/io';
+import { VitValueError, shapeText, tensor } from '@vit/io';
 import type { Tensor } from '@vit/io';
 import type { Data } from 'ndarray';
 import { maskWeights, poolTokens } from './internal/maskWeights.js';
@@ -15,13 +15,13 @@ import { maskWeights, poolTokens } from './internal/maskWeights.js';
  *
  * @param tokens spatial tokens of one layer, `[gh,gw,D]` (no prefix tokens).
  * @param mask object or part mask `[H,W]`, in the same frame as the token grid.
- * @returns the pooled feature `[D]`.
+ * @returns the pooled feature, a float32 tensor `[D]`.
  * @throws VitValueError when shapes are wrong, the mask is empty (`VIT_EMPTY_MASK`) or the
  * tokens hold NaN/Inf.
  * @example
- * const f = maskPool(tokens, mask); // tokens [14,14,768], mask [224,224] → Float32Array(768)
+ * const f = maskPool(tokens, mask); // tokens [14,14,768], mask [224,224] → tensor [768]
  */
-export function maskPool(tokens: Tensor, mask: Tensor<Data>): Float32Array {
+export function maskPool(tokens: Tensor<Data>, mask: Tensor<Data>): Tensor {
   const fn = 'maskPool';
   const t = tokens as Tensor<Data>;
   if (!t || typeof t !== 'object' || !Array.isArray(t.shape) || t.shape.length !== 3) {
@@ -34,5 +34,5 @@ export function maskPool(tokens: Tensor, mask: Tensor<Data>): Float32Array {
   for (let d = 0; d < out.length; d++) {
     if (!Number.isFinite(out[d])) throw new VitValueError(`\`tokens\` of ${fn} must be finite inside the mask. Got ${out[d]} in channel ${d}.`, { code: 'VIT_NON_FINITE' });
   }
-  return out;
+  return tensor(out, [out.length]);
 }

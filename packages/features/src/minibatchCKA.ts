@@ -1,5 +1,5 @@
-import { VitValueError, referenceBackend, tensor } from '@vit/io';
-import type { NumericBackend } from '@vit/io';
+import { VitValueError, resolveBackend, tensor } from '@vit/io';
+import type { Data, NumericBackend, Tensor } from '@vit/io';
 import { dense2D } from './internal/dense.js';
 import { addMinibatch, ckaFromSums, emptySums, prepareKernel } from './internal/hsic.js';
 import { checkInt, checkOnUndefined, checkSameRows, undefinedCka } from './internal/validate.js';
@@ -20,7 +20,7 @@ export interface MinibatchCkaOptions {
   reference?: boolean;
   /**
    * Where the per-batch Gram matrices `XXᵀ` run.
-   * @default referenceBackend
+   * @default the default backend of `resolveBackend` (onnxruntime when installed)
    */
   backend?: NumericBackend;
   /**
@@ -47,9 +47,9 @@ export interface MinibatchCkaOptions {
  * @example
  * const s = await minibatchCKA(X, Y, { batchSize: 8 });
  */
-export async function minibatchCKA(X: unknown, Y: unknown, options: MinibatchCkaOptions = {}): Promise<number> {
+export async function minibatchCKA(X: Tensor<Data>, Y: Tensor<Data>, options: MinibatchCkaOptions = {}): Promise<number> {
   const fn = 'minibatchCKA';
-  const backend = options.backend ?? referenceBackend;
+  const backend = await resolveBackend(options.backend);
   const reference = options.reference ?? false;
   const onUndefined = checkOnUndefined(options.onUndefined, fn);
   const x = dense2D(X, 'X', fn);

@@ -1,3 +1,5 @@
+import type { NumericBackend } from './backend.js';
+
 /** The serialised state of an accumulator: enough to resume, cache or merge it elsewhere. */
 export interface AccumulatorJSON<O = unknown, S = unknown> {
   /** Which accumulator made it, e.g. `"AAAM"`. */
@@ -22,4 +24,15 @@ export interface Accumulator<In, Out, O = unknown, S = unknown> {
   reset(): this;
   toJSON(): AccumulatorJSON<O, S>;
   readonly seen: number;
+}
+
+/**
+ * The optional second argument of every accumulator's static `fromJSON(json, options?)`:
+ * what JSON cannot carry. Each accumulator uses the fields it needs and ignores the others.
+ */
+export interface AccumulatorRestoreOptions {
+  /** Numeric backend for the accumulator's arithmetic. @default the default backend (`resolveBackend`) */
+  backend?: NumericBackend;
+  /** Receives the accumulator's one-line warnings (e.g. attention rows not summing to 1). @default console.warn */
+  onWarning?: (message: string) => void;
 }

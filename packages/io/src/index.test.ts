@@ -4,6 +4,7 @@ describe('@vit/io public API', () => {
   it('exports exactly these names (any change here is an API change)', async () => {
     expect(Object.keys(await import('./index.js')).sort()).toEqual([
       'DTYPES',
+      'Prng',
       'VIT_ERROR_CODES',
       'VitError',
       'VitIoError',
@@ -22,6 +23,7 @@ describe('@vit/io public API', () => {
       'isDType',
       'isTorchTensor',
       'ndarray',
+      'ortBackend',
       'parseNpy',
       'parseNpz',
       'parsePickle',
@@ -36,10 +38,12 @@ describe('@vit/io public API', () => {
       'readTorchCheckpoint',
       'referenceBackend',
       'reshape',
+      'resolveBackend',
       'resolveLayers',
       'serializeNpy',
       'serializeNpz',
       'serializeSafetensors',
+      'setDefaultBackend',
       'shapeText',
       'slice',
       'tensor',

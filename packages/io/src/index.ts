@@ -9,8 +9,13 @@ export type { AssertTensorOptions } from './assert.js';
 export { resolveLayers } from './layers.js';
 export type { LayerSelection } from './layers.js';
 export { referenceBackend } from './referenceBackend.js';
+export { ortBackend } from './ort/ortBackend.js';
+export type { OrtBackendOptions } from './ort/ortBackend.js';
+export { resolveBackend } from './resolveBackend.js';
+export { setDefaultBackend } from './setDefaultBackend.js';
+export { Prng } from './prng.js';
 export type { Matrix, MatmulOptions, NearestResult, NumericBackend, TopKOptions, TopKResult } from './backend.js';
-export type { Accumulator, AccumulatorJSON } from './accumulator.js';
+export type { Accumulator, AccumulatorJSON, AccumulatorRestoreOptions } from './accumulator.js';
 
 // Tensor helpers
 export { typedArrayFor, isDType, DTYPES } from './dtype.js';

@@ -11,8 +11,8 @@ export type {
   OperatorSetId,
   AttrValue,
 } from './onnx/proto.js';
-export { ortBackend } from './backend/ortBackend.js';
-export type { OrtBackendOptions } from './backend/ortBackend.js';
+export { ortBackend } from '@vit/io';
+export type { OrtBackendOptions } from '@vit/io';
 export { normalizationPresets } from './preprocess/normalizationPresets.js';
 export type { Normalization, NormalizationPreset } from './preprocess/normalizationPresets.js';
 export { resizeBicubic } from './preprocess/resizeBicubic.js';

@@ -1,25 +1,25 @@
 import type { AttentionView, RowStats } from './view.js';
 
 /** Which rows a CLS-map kernel averages (SPEC 1). */
-export type ClsVariant = 'cls' | 'spatial' | 'spatialPure';
+export type ClsSource = 'cls' | 'spatial' | 'spatialPure';
 
 /**
- * Adds, per head, the rows averaged by `variant` into `map [H·N]`, their prefix mass into
+ * Adds, per head, the rows averaged by `source` into `map [H·N]`, their prefix mass into
  * `prefix [H]` and how many rows were added into `count [H]` (null rows of `spatialPure`
  * are not added). Validates every row it reads.
  */
 export function clsKernel(
   v: AttentionView,
-  variant: ClsVariant,
+  source: ClsSource,
   map: Float64Array,
   prefix: Float64Array,
   count: Float64Array,
   st: RowStats,
 ): void {
   const { data, off, B, H, T, P, N } = v;
-  const q0 = variant === 'cls' ? 0 : P;
-  const q1 = variant === 'cls' ? 1 : T;
-  const pure = variant === 'spatialPure';
+  const q0 = source === 'cls' ? 0 : P;
+  const q1 = source === 'cls' ? 1 : T;
+  const pure = source === 'spatialPure';
   for (let b = 0; b < B; b++)
     for (let h = 0; h < H; h++) {
       const m0 = h * N;

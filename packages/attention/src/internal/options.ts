@@ -1,14 +1,14 @@
 import { VitValueError } from '@vit/io';
-import type { ClsVariant } from './kernels.js';
+import type { ClsSource } from './kernels.js';
 
-const CLS_VARIANTS: readonly ClsVariant[] = ['cls', 'spatial', 'spatialPure'];
+const CLS_SOURCES: readonly ClsSource[] = ['cls', 'spatial', 'spatialPure'];
 
-/** Checks a CLS-map `variant` option. */
-export function checkVariant(variant: unknown, fn: string): ClsVariant {
-  if (!CLS_VARIANTS.includes(variant as ClsVariant)) {
-    throw new VitValueError(`\`variant\` of ${fn} must be 'cls', 'spatial' or 'spatialPure'. Got ${JSON.stringify(variant)}.`);
+/** Checks a CLS-map `source` option. */
+export function checkClsSource(source: unknown, fn: string): ClsSource {
+  if (!CLS_SOURCES.includes(source as ClsSource)) {
+    throw new VitValueError(`\`source\` of ${fn} must be 'cls', 'spatial' or 'spatialPure'. Got ${JSON.stringify(source)}.`);
   }
-  return variant as ClsVariant;
+  return source as ClsSource;
 }
 
 /** Checks a saliency `source` option. */

@@ -1,4 +1,5 @@
 import type { Dataset, DatasetDescription, SkipReport } from '../types.js';
+import type { Prng } from '@vit/io';
 
 /** Collects skipped items by reason while a reader indexes a dataset. */
 export class SkipLog {
@@ -40,24 +41,12 @@ export function makeDataset<S, D extends DatasetDescription = DatasetDescription
   return Object.assign(ds, extra);
 }
 
-/** Deterministic 32-bit PRNG (mulberry32); `next()` is uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `k` distinct items of `items` drawn without replacement (partial Fisher–Yates), in draw order. */
-export function sampleWithoutReplacement<T>(items: readonly T[], k: number, rand: () => number): T[] {
+export function sampleWithoutReplacement<T>(items: readonly T[], k: number, rng: Prng): T[] {
   const a = items.slice();
   const n = Math.min(k, a.length);
   for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(rand() * (a.length - i));
+    const j = i + rng.int(a.length - i);
     const t = a[i];
     a[i] = a[j];
     a[j] = t;

@@ -83,3 +83,15 @@ export function poolTokens(tokens: Tensor<Data>, w: Float64Array): Float32Array 
   }
   return Float32Array.from(acc);
 }
+
+/** `Σ_t w[t]·data[offset + t·D + :]` for `n` C-contiguous tokens of width `D` (float64 accumulation). */
+export function poolTokensFlat(data: Float32Array, offset: number, n: number, D: number, w: Float64Array): Float32Array {
+  const acc = new Float64Array(D);
+  for (let t = 0; t < n; t++) {
+    const wt = w[t];
+    if (wt === 0) continue;
+    const o = offset + t * D;
+    for (let d = 0; d < D; d++) acc[d] += wt * data[o + d];
+  }
+  return Float32Array.from(acc);
+}

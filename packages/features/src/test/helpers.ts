@@ -1,13 +1,13 @@
 import { tensor } from '@vit/io';
 import type { Tensor } from '@vit/io';
-import { Rng } from '../internal/rng.js';
+import { Prng } from '@vit/io';
 
 /** Row-major matrix from nested arrays. */
 export const mat = (rows: number[][]): Tensor => tensor(Float32Array.from(rows.flat()), [rows.length, rows[0].length]);
 
 /** Seeded standard-normal matrix. */
 export function randn(rows: number, cols: number, seed: number): Tensor {
-  const r = new Rng(seed);
+  const r = new Prng(seed);
   const d = new Float32Array(rows * cols);
   for (let i = 0; i < d.length; i++) d[i] = r.normal();
   return tensor(d, [rows, cols]);
@@ -21,7 +21,7 @@ export function toRows(t: Tensor): number[][] {
 
 /** A random orthogonal matrix: product of Householder reflections. */
 export function orthogonal(d: number, seed: number): number[][] {
-  const r = new Rng(seed);
+  const r = new Prng(seed);
   let Q: number[][] = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
   for (let h = 0; h < 3; h++) {
     const v = Array.from({ length: d }, () => r.normal());

@@ -1,5 +1,5 @@
 import { VitValueError, tensor, type Tensor, type TypedArray } from '@vit/io';
-import { Prng } from './prng.js';
+import { Prng } from '@vit/io';
 import { resolveConfig } from './resolveViTConfig.js';
 import type { ViTConfig } from './types.js';
 import { relativePositionIndex } from './relativePositionIndex.js';

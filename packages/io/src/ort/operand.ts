@@ -1,5 +1,5 @@
-import { VitValueError } from '@vit/io';
-import type { Matrix } from '@vit/io';
+import { VitValueError } from '../errors.js';
+import type { Matrix } from '../backend.js';
 
 /**
  * A 2-D float32 operand in one contiguous buffer. `stored` is the shape of `data` in C order;

@@ -1,10 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '@vit/test-utils';
-import { VitValueError, referenceBackend as ref, tensor } from '@vit/io';
-import type { Matrix } from '@vit/io';
+import { VitValueError } from '../errors.js';
+import { Prng } from '../prng.js';
+import { referenceBackend as ref } from '../referenceBackend.js';
+import { tensor } from '../tensor.js';
+import type { Matrix } from '../backend.js';
 import { ortBackend } from './ortBackend.js';
 
-const rng = mulberry32;
+const rng = (seed: number) => {
+  const p = new Prng(seed, 'ortBackend.test');
+  return () => p.uniform();
+};
 function rand(rows: number, cols: number, seed: number, scale = 1): Matrix {
   const r = rng(seed);
   return tensor(Float32Array.from({ length: rows * cols }, () => (2 * r() - 1) * scale), [rows, cols]);

@@ -1,12 +1,24 @@
+import { VitValueError } from './errors.js';
+
 /**
- * The builder's small, documented PRNG. Every parameter gets its own stream, seeded from the
- * user's seed and the parameter's name, so a tensor's values depend only on (seed, name, shape):
+ * The one seeded PRNG of the toolkit (random ViT weights, k-means initialisation, random
+ * baselines, dataset subsets): the same `(seed, stream)` gives the same sequence on every
+ * platform. Named streams are independent, so e.g. a tensor's values depend only on
+ * (seed, name, shape):
  *
- * - name hash: 32-bit FNV-1a over the UTF-16 code units;
- * - stream seed: four words of splitmix32 started at `hash ^ seedLow ^ rotl(seedHigh, 16)`;
- * - stream: xoshiro128** (Blackman & Vigna), uniform `u = ((x >>> 8) + 0.5) / 2^24` in (0, 1);
+ * - stream hash: 32-bit FNV-1a over the UTF-16 code units of `stream` (default `''`);
+ * - state: four words of splitmix32 started at `hash ^ seedLow ^ rotl(seedHigh, 16)`;
+ * - generator: xoshiro128** (Blackman & Vigna), uniform `u = ((x >>> 8) + 0.5) / 2^24` in (0, 1);
+ * - integers in `[0, n)`: `floor(uint32 · n / 2^32)`;
  * - normals: Marsaglia's polar method, both values of each pair used.
- * Internal.
+ *
+ * @example
+ * import { Prng } from '@vit/io';
+ * const rng = new Prng(42);
+ * const u = rng.uniform(); // in (0, 1)
+ * const i = rng.int(10); // in {0, …, 9}
+ * const w = new Float32Array(8);
+ * new Prng(42, 'blocks.0.attn.qkv.weight').fillNormal(w, 0.02, -0.04, 0.04); // truncated normal
  */
 export class Prng {
   private s0: number;
@@ -15,10 +27,17 @@ export class Prng {
   private s3: number;
   private spare: number | undefined;
 
-  constructor(seed: number, name: string) {
+  /**
+   * @param seed any finite number; its integer part (up to 2^53) selects the sequence.
+   * @param stream the name of an independent stream. @default ''
+   */
+  constructor(seed: number, stream = '') {
+    if (!Number.isFinite(seed)) {
+      throw new VitValueError(`\`seed\` of Prng must be a finite number. Got ${seed}.`);
+    }
     let h = 0x811c9dc5;
-    for (let i = 0; i < name.length; i++) {
-      h ^= name.charCodeAt(i);
+    for (let i = 0; i < stream.length; i++) {
+      h ^= stream.charCodeAt(i);
       h = Math.imul(h, 0x01000193);
     }
     const lo = seed >>> 0;
@@ -108,6 +127,14 @@ export class Prng {
   /** Uniform in the open interval (0, 1). */
   uniform(): number {
     return ((this.uint32() >>> 8) + 0.5) / 16777216;
+  }
+
+  /**
+   * Uniform integer in `[0, n)`.
+   * @param n a positive integer up to 2^32.
+   */
+  int(n: number): number {
+    return Math.floor((this.uint32() * n) / 4294967296);
   }
 
   /** Standard normal (Marsaglia's polar method; the second value of each pair is kept for the next call). */

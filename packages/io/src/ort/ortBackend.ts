@@ -1,7 +1,9 @@
-import * as ort from 'onnxruntime-node';
-import { VitValueError, tensor } from '@vit/io';
-import type { Matrix, MatmulOptions, NearestResult, NumericBackend, TopKOptions, TopKResult } from '@vit/io';
+import type * as Ort from 'onnxruntime-node';
+import { VitValueError } from '../errors.js';
+import { tensor } from '../tensor.js';
+import type { Matrix, MatmulOptions, NearestResult, NumericBackend, TopKOptions, TopKResult } from '../backend.js';
 import { argGraph, gemmGraph, nearestGraph, topkGraph } from './graphs.js';
+import { loadOnnxruntime } from './loadOnnxruntime.js';
 import { check2d, operand, rowMajor } from './operand.js';
 
 export interface OrtBackendOptions {
@@ -25,7 +27,7 @@ export interface OrtBackendOptions {
   chunkElements?: number;
 }
 
-type Feeds = Record<string, ort.Tensor>;
+type Feeds = Record<string, Ort.Tensor>;
 
 /**
  * The onnxruntime numeric backend: every op is a tiny ONNX graph with symbolic dimensions
@@ -39,11 +41,15 @@ type Feeds = Record<string, ort.Tensor>;
  * to the lower index in both. `rowNorms` is O(n·d) and runs in TypeScript (float64 sums).
  * NaN inputs give unspecified indices.
  *
+ * `onnxruntime-node` is an optional peer dependency of `@vit/io`: it is loaded on the first
+ * operation (a dynamic import), so creating the backend never fails; an operation rejects
+ * with a `VitValueError` (code `VIT_BACKEND_UNAVAILABLE`) when the module cannot be loaded.
+ *
  * @param options threads, execution providers, chunk size.
  * @returns a {@link NumericBackend}; call `dispose()` to release its sessions.
  * @throws VitValueError from each method on a bad argument (not 2-D, mismatched sizes, `k` out of range).
  * @example
- * import { ortBackend } from '@vit/runtime';
+ * import { ortBackend } from '@vit/io'; // also re-exported by @vit/runtime
  * import { tensor } from '@vit/io';
  * const backend = ortBackend({ intraOpThreads: 2 });
  * const x = tensor(Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]);
@@ -58,16 +64,17 @@ export function ortBackend(options: OrtBackendOptions = {}): NumericBackend {
   if (options.intraOpThreads !== undefined && !(Number.isInteger(options.intraOpThreads) && options.intraOpThreads >= 1)) {
     throw new VitValueError(`\`intraOpThreads\` of ortBackend must be a positive integer. Got ${options.intraOpThreads}.`);
   }
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
+  const sessionOptions: Ort.InferenceSession.SessionOptions = {
     executionProviders: options.executionProviders ?? ['cpu'],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     interOpNumThreads: 1,
     ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads } : {}),
   };
-  const sessions = new Map<string, Promise<ort.InferenceSession>>();
+  const sessions = new Map<string, Promise<Ort.InferenceSession>>();
+  let ort!: typeof Ort;
 
-  function session(key: string, build: () => Uint8Array): Promise<ort.InferenceSession> {
+  function session(key: string, build: () => Uint8Array): Promise<Ort.InferenceSession> {
     let s = sessions.get(key);
     if (!s) {
       s = ort.InferenceSession.create(build(), sessionOptions);
@@ -112,8 +119,14 @@ export function ortBackend(options: OrtBackendOptions = {}): NumericBackend {
     if (c === 0) throw new VitValueError(`\`x\` of ${fn} must have at least one column. Got shape [${r},0].`);
     const out = new Int32Array(r);
     if (r === 0) return out;
+    await ready();
     await run(op, () => argGraph(op), { X: f32(d, [r, c]) }, { I: i32(out, [r]) });
     return out;
+  }
+
+  /** Loads onnxruntime once; every method that builds ort tensors awaits it first. */
+  async function ready(): Promise<void> {
+    ort ??= await loadOnnxruntime();
   }
 
   return {
@@ -131,11 +144,13 @@ export function ortBackend(options: OrtBackendOptions = {}): NumericBackend {
         const sb = `[${b.shape.join(',')}]${o.transB ? 'ᵀ' : ''}`;
         throw new VitValueError(`\`b\` of ortBackend.matmul must have ${ka} rows (after transB) to match \`a\`. Got ${sa} · ${sb}.`);
       }
+      await ready();
       return gemm(A, B, tA, tB);
     },
 
     async gram(x: Matrix): Promise<Matrix> {
       const X = operand(x, 'x', 'ortBackend.gram');
+      await ready();
       // x·xᵀ; for a column-major view x = Sᵀ it is Sᵀ·S.
       return X.transposed ? gemm(X, X, true, false) : gemm(X, X, false, true);
     },
@@ -162,6 +177,7 @@ export function ortBackend(options: OrtBackendOptions = {}): NumericBackend {
         throw new VitValueError(`\`k\` of ortBackend.topk must be an integer in [1, ${c}] (the number of columns). Got ${k}.`);
       }
       const largest = o.largest ?? true;
+      await ready();
       const values = new Float32Array(r * k);
       const indices = new Int32Array(r * k);
       if (r > 0) {
@@ -186,6 +202,7 @@ export function ortBackend(options: OrtBackendOptions = {}): NumericBackend {
       const distance = new Float32Array(n);
       // d = 0: every distance is 0 and the first centre wins.
       if (n === 0 || d === 0) return { index, distance };
+      await ready();
       const Ct = f32(C, [k, d]);
       const rows = Math.max(1, Math.floor(chunkElements / k));
       for (let i0 = 0; i0 < n; i0 += rows) {
