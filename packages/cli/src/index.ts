@@ -9,3 +9,5 @@ export { registerBuild } from './commands/build.js';
 export type { BuildJson } from './commands/build.js';
 export { registerReport } from './commands/report.js';
 export type { ReportJson } from './commands/report.js';
+export { registerInspectCheckpoint } from './commands/inspectCheckpoint.js';
+export type { InspectCheckpointJson } from './commands/inspectCheckpoint.js';

@@ -4,6 +4,7 @@ import { registerExtract } from './commands/extract.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerBuild } from './commands/build.js';
 import { registerReport } from './commands/report.js';
+import { registerInspectCheckpoint } from './commands/inspectCheckpoint.js';
 import { defaultWriteErr, defaultWriteOut } from './output.js';
 
 /** This package's version (`vit --version`), read from its package.json beside src/ and dist/. */
@@ -37,5 +38,6 @@ export function createProgram(output: ProgramOutput = {}): Command {
   registerExtract(program);
   registerBuild(program);
   registerReport(program);
+  registerInspectCheckpoint(program);
   return program;
 }

@@ -41,9 +41,10 @@ describe('runCli', () => {
   });
 
   it('asks for --heads, never for `options.heads` of inferViTConfig', async () => {
-    const r = await vit('build', '--weights', checkpoint('w40.safetensors', 40, 2), '--out', join(work, 'w40.onnx'));
+    const w40 = checkpoint('w40.safetensors', 40, 2);
+    const r = await vit('build', '--weights', w40, '--out', join(work, 'w40.onnx'));
     expect(r.code).toBe(1);
-    expect(r.err).toBe('vit build: `--heads` is needed: the checkpoint (width 40) does not tell the number of heads. Pass `--heads`.\n');
+    expect(r.err).toBe(`vit build: ${w40}: \`--heads\` is needed: the checkpoint (width 40) does not tell the number of heads. Pass \`--heads\`.\n`);
   });
 
   it('names a truncated model file, without library function names', async () => {

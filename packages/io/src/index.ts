@@ -52,6 +52,12 @@ export type { SafetensorsEntry } from './serializeSafetensors.js';
 export type { SafetensorsDType } from './safetensorsDType.js';
 export { readSafetensors } from './readSafetensors.js';
 export { writeSafetensors } from './writeSafetensors.js';
+export { parsePickle } from './parsePickle.js';
+export type { ParsePickleOptions, PickleDict, PickleKey, PickleValue, TorchTensor } from './pickle.js';
+export { isTorchTensor } from './isTorchTensor.js';
+export { parseTorchCheckpoint } from './parseTorchCheckpoint.js';
+export type { ParseTorchCheckpointOptions, TorchCheckpoint } from './parseTorchCheckpoint.js';
+export { readTorchCheckpoint } from './readTorchCheckpoint.js';
 
 // Images
 export { decodeImage } from './decodeImage.js';

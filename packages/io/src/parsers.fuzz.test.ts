@@ -11,12 +11,18 @@ import { encodePng } from './encodePng.js';
 import { VitIoError } from './errors.js';
 import { parseNpy } from './parseNpy.js';
 import { parseNpz } from './parseNpz.js';
+import { parsePickle } from './parsePickle.js';
 import { parseSafetensors } from './parseSafetensors.js';
+import { parseTorchCheckpoint } from './parseTorchCheckpoint.js';
 import { serializeNpy } from './serializeNpy.js';
 import { serializeNpz } from './serializeNpz.js';
 import { serializeSafetensors } from './serializeSafetensors.js';
 import { tensor } from './tensor.js';
 import { fixture } from './testFixtures.js';
+import { readZip } from './zip.js';
+import { zipSync } from 'fflate';
+
+const readZipForTest = (b: Uint8Array) => readZip(b, 'test', undefined);
 
 const RUNS = 200;
 /** Per call; generous for a loaded 2-core machine, far below what a hang would take. */
@@ -105,6 +111,8 @@ const pngSeeds = [
   fixture('images/rgba8.png'),
   encodePng(tensor(Uint8Array.from({ length: 48 }, (_, i) => i * 5), [4, 4, 3])),
 ];
+const torchSeeds = [fixture('torch/all_dtypes.pth'), fixture('torch/system.pth'), fixture('torch/view_past_end.pth')];
+const pickleSeeds = [fixture('torch/plain_p2.pkl'), fixture('torch/plain_p4.pkl')];
 const jpegSeeds = [fixture('images/orientation_6.jpg'), fixture('images/progressive.jpg'), fixture('images/gray.jpg')];
 
 describe('parsers never fail with anything but VitIoError, and never hang', () => {
@@ -127,6 +135,19 @@ describe('parsers never fail with anything but VitIoError, and never hang', () =
   it('parseSafetensors', () => {
     fc.assert(fc.property(inputs(stSeeds), check(parseSafetensors)), { numRuns: RUNS, seed: 3 });
   });
+  it('parseTorchCheckpoint: mutated files, and mutated data.pkl inside an intact zip (past the CRC check)', () => {
+    fc.assert(fc.property(inputs(torchSeeds), check(parseTorchCheckpoint)), { numRuns: RUNS, seed: 8 });
+    // re-zip mutated members so the mutations reach the unpickler, not just the CRC check
+    const members = new Map(readZipForTest(torchSeeds[0]).map((m) => [m.name, m.data]));
+    const pkl = [...members.keys()].find((n) => n.endsWith('/data.pkl'))!;
+    fc.assert(
+      fc.property(mutated([members.get(pkl)!]), (b) => check(parseTorchCheckpoint)(zipSync({ ...Object.fromEntries(members), [pkl]: b }, { level: 0 }))),
+      { numRuns: RUNS, seed: 9 },
+    );
+  });
+  it('parsePickle', () => {
+    fc.assert(fc.property(inputs(pickleSeeds), check(parsePickle)), { numRuns: RUNS, seed: 10 });
+  });
   it('decodeIndexedPng and decodeLabelPng', () => {
     fc.assert(fc.property(inputs(pngSeeds), check(decodeIndexedPng)), { numRuns: RUNS, seed: 4 });
     fc.assert(fc.property(inputs(pngSeeds), check(decodeLabelPng)), { numRuns: RUNS, seed: 5 });
@@ -139,6 +160,8 @@ describe('parsers never fail with anything but VitIoError, and never hang', () =
     for (const s of npySeeds) parseNpy(s);
     for (const s of npzSeeds) parseNpz(s);
     for (const s of stSeeds) parseSafetensors(s);
+    parseTorchCheckpoint(torchSeeds[0]);
+    for (const s of pickleSeeds) parsePickle(s);
     for (const s of [...pngSeeds, ...jpegSeeds]) expect((await decodeImage(s)).shape.length).toBe(3);
   });
 });

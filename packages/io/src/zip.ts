@@ -29,7 +29,7 @@ export interface ZipMember {
   data: Uint8Array;
 }
 
-export function readZip(b: Uint8Array, fn: string, file: string | undefined): ZipMember[] {
+export function readZip(b: Uint8Array, fn: string, file: string | undefined, kind = '.npz'): ZipMember[] {
   const err = (code: 'VIT_IO_MAGIC' | 'VIT_IO_TRUNCATED' | 'VIT_IO_ZIP', msg: string) => ioError(fn, file, code, msg);
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const u16 = (o: number) => dv.getUint16(o, true);
@@ -41,7 +41,7 @@ export function readZip(b: Uint8Array, fn: string, file: string | undefined): Zi
   };
   if (b.length < 4 || u32(0) !== 0x04034b50) {
     if (b.length >= 4 && u32(0) === 0x06054b50) return []; // the empty archive numpy.savez writes for no arrays
-    throw err('VIT_IO_MAGIC', `not a zip (.npz) file: expected magic 50 4b 03 04 ("PK\\3\\4"), got ${Array.from(b.subarray(0, 4), (x) => x.toString(16).padStart(2, '0')).join(' ') || 'an empty file'}.`);
+    throw err('VIT_IO_MAGIC', `not a zip (${kind}) file: expected magic 50 4b 03 04 ("PK\\3\\4"), got ${Array.from(b.subarray(0, 4), (x) => x.toString(16).padStart(2, '0')).join(' ') || 'an empty file'}.`);
   }
   // End of central directory: the last 22 bytes, or earlier if there is an archive comment.
   let eocd = -1;
@@ -51,7 +51,7 @@ export function readZip(b: Uint8Array, fn: string, file: string | undefined): Zi
       break;
     }
   }
-  if (eocd < 0) throw err('VIT_IO_TRUNCATED', `zip (.npz) file is truncated or corrupt: no end-of-central-directory record.`);
+  if (eocd < 0) throw err('VIT_IO_TRUNCATED', `zip (${kind}) file is truncated or corrupt: no end-of-central-directory record.`);
   let entries = u16(eocd + 10);
   let cdSize = u32(eocd + 12);
   let cdOffset = u32(eocd + 16);

@@ -60,3 +60,7 @@ export { vitPresets } from './builder/vitPresets.js';
 export { vitParameterCount } from './builder/vitParameterCount.js';
 export type { ViTPreset } from './builder/vitPresets.js';
 export type { CheckpointTensor, ResolvedViTConfig, ViTConfig, ViTPreprocessing, ViTWeights } from './builder/types.js';
+export { loadCheckpoint } from './checkpoint/loadCheckpoint.js';
+export { convertCheckpoint } from './checkpoint/convertCheckpoint.js';
+export type { CheckpointSource, ConvertCheckpointOptions } from './checkpoint/convertCheckpoint.js';
+export type { CheckpointFamily, CheckpointPreprocessing, IgnoredKey, LoadCheckpointOptions, LoadedCheckpoint } from './checkpoint/types.js';

@@ -44,12 +44,16 @@ describe('vit build', () => {
     const j = JSON.parse(r.out) as BuildJson;
     const config: ViTConfig = JSON.parse(readFileSync(join(FIX, 'plain', 'config.json'), 'utf8'));
     expect(j.config).toEqual(resolveViTConfig(config));
-    expect(j).toMatchObject({ out, weights: { source: 'checkpoint', path: weights }, configSource: `inferred from ${weights}` });
+    expect(j).toMatchObject({ out, weights: { source: 'checkpoint', path: weights }, configSource: `read from ${weights} (timm)` });
     expect(j.outputs).toEqual(['attention.1', 'block.1', 'attention.2', 'block.2', 'logits']);
     const bytes = readFileSync(out);
     expect(j.bytes).toBe(bytes.length);
     // The same bytes as the library call with the fixture's own config.
-    expect(new Uint8Array(bytes)).toEqual(buildViT(config, parseSafetensors(readFileSync(weights))));
+    // (plus the timm family's preprocessing, stored as the model's metadata)
+    const p = j.checkpoint!.preprocessing;
+    expect(p).toMatchObject({ name: 'timm', normalization: 'inception', interpolation: 'bicubic', crop: 16, resize: 17 });
+    const preprocessing = { mean: p.mean, std: p.std, inputSize: [3, 16, 16] as const, interpolation: p.interpolation };
+    expect(new Uint8Array(bytes)).toEqual(buildViT(config, parseSafetensors(readFileSync(weights)), { preprocessing }));
     expect(await logits(out, npy('plain', 'input.npy'))).toBeDeepCloseTo(npy('plain', 'logits.npy').data, 1e-5);
     // vit inspect reads the built model with the right numbers.
     const info = await vit('inspect', out, '--json');
@@ -92,7 +96,7 @@ describe('vit build', () => {
     writeFileSync(ckpt, serializeSafetensors({ ...randomViTWeights(config), mask_token: tensor(new Float32Array(16), [1, 1, 16]) }));
     const strict = await vit('build', '--weights', ckpt, '--heads', '2', '--out', fresh());
     expect(strict.code).toBe(1);
-    expect(strict.err).toMatch(/^vit build: `--weights` has a key the config does not use: `mask_token`/);
+    expect(strict.err).toMatch(/^vit build: .*with-mask-token\.safetensors: read as dino \(detected\), but 1 key fits no naming scheme: mask_token; pass family/);
     const loose = await vit('build', '--weights', ckpt, '--heads', '2', '--no-strict', '--out', fresh(), '--json');
     expect(loose.code).toBe(0);
     expect((JSON.parse(loose.out) as BuildJson).config.depth).toBe(1);
@@ -138,7 +142,7 @@ describe('vit build', () => {
     writeFileSync(cfgFile, readFileSync(join(FIX, 'plain', 'config.json')));
     const mismatch = await vit('build', '--config', cfgFile, '--weights', join(FIX, 'registers', 'weights.safetensors'), '--out', out);
     expect(mismatch.code).toBe(1);
-    expect(mismatch.err).toBe("vit build: `weights['pos_embed']` has shape [1,6,32]; the config needs [1,5,32] (1 prefix + 2×2 patches for `config.imageSize` 16×16, `config.patchSize` 8×8, `config.noEmbedClass` false).\n");
+    expect(mismatch.err).toMatch(/^vit build: .*registers\/weights\.safetensors: key 'pos_embed' has shape \[1,6,32\], but the config needs \[1,5,32\] for 'pos_embed'; check the config \(--config\) against the checkpoint\.\n$/);
     const inconsistent = fresh('.json');
     writeFileSync(inconsistent, JSON.stringify({ imageSize: 20, patchSize: 8, dim: 16, depth: 1, heads: 2 }));
     const r = await vit('build', '--config', inconsistent, '--out', out);
@@ -161,5 +165,27 @@ describe('vit build', () => {
     const r = await vit('build', '--config', 'vit_small_patch16_224');
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/required option '--out <file>' not specified/);
+  });
+
+  it('builds any release from its checkpoint: a DINO .pth (teacher) and a Hugging Face folder, with the family in --json', async () => {
+    const CK = fileURLToPath(new URL('../../../runtime/fixtures/checkpoints/', import.meta.url));
+    const out = fresh();
+    const r = await vit('build', '--weights', join(CK, 'dino', 'checkpoint.pth'), '--heads', '2', '--out', out, '--json');
+    expect(r.err).toBe('');
+    const j = JSON.parse(r.out) as BuildJson;
+    expect(j.checkpoint).toMatchObject({ family: 'dino', preprocessing: { name: 'dino', normalization: 'imagenet' } });
+    expect(j.checkpoint!.ignored.map((i) => i.key)).toContain('student');
+    const x = npy('../checkpoints/dino', 'input.npy');
+    const s = await ort.InferenceSession.create(out, { intraOpNumThreads: 1 });
+    const o = await s.run({ pixel_values: new ort.Tensor('float32', x.data, x.shape) });
+    await s.release();
+    expect(o['block.2'].data as Float32Array).toBeDeepCloseTo(npy('../checkpoints/dino', 'block.2.npy').data, 1e-4);
+    const student = await vit('build', '--weights', join(CK, 'dino', 'checkpoint.pth'), '--heads', '2', '--checkpoint-key', 'student', '--out', fresh(), '--json');
+    expect((JSON.parse(student.out) as BuildJson).checkpoint!.description).toMatch(/entry 'student'/);
+    const hf = await vit('build', '--weights', join(CK, 'hf-vit'), '--out', fresh());
+    expect(hf.err).toBe('');
+    expect(hf.out).toMatch(/weights from .*hf-vit \(Hugging Face ViT \(safetensors\), 0 keys ignored, preprocessing config\)/);
+    const bad = await vit('build', '--weights', join(CK, 'dino', 'checkpoint.pth'), '--family', 'resnet', '--out', fresh());
+    expect(bad.err).toMatch(/^vit build: .*checkpoint\.pth: `--family` must be one of timm, dino/);
   });
 });

@@ -1,11 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { VitValueError, readSafetensors, resolveLayers, type SafetensorsResult } from '@vit/io';
+import { VitValueError, resolveLayers } from '@vit/io';
 import {
-  inferViTConfig,
+  loadCheckpoint,
   resolveViTConfig,
   vitParameterCount,
   vitPresets,
+  type CheckpointFamily,
+  type CheckpointPreprocessing,
+  type IgnoredKey,
+  type LoadedCheckpoint,
   type ResolvedViTConfig,
   type ViTConfig,
   type ViTPreprocessing,
@@ -25,6 +29,8 @@ export interface BuildJson {
   bytes: number;
   /** Where the weights came from: the checkpoint path, or `random` with the seed. */
   weights: { source: 'checkpoint'; path: string } | { source: 'random'; seed: number };
+  /** With `--weights`: the family the checkpoint was read as, the keys left out (with reasons) and the family's preprocessing. */
+  checkpoint?: { family: CheckpointFamily; description: string; files: string[]; ignored: IgnoredKey[]; preprocessing: CheckpointPreprocessing; notes: string[] };
   /** Where the config came from: a preset name, a JSON file, or inferred from the checkpoint. */
   configSource: string;
   /** The resolved config (with grid, prefix and token counts). */
@@ -37,8 +43,6 @@ export interface BuildJson {
   warnings: string[];
 }
 
-/** Widths whose heads timm's ViT families fix (inferViTConfig's table); other widths get head width 64. */
-const FAMILY_WIDTHS = new Set([192, 384, 512, 768, 1024, 1280, 1408, 1664]);
 
 interface BuildFlags {
   config?: string;
@@ -51,6 +55,8 @@ interface BuildFlags {
   imageSize?: string;
   layerNormEps?: string;
   mlpAct?: string;
+  family?: string;
+  checkpointKey?: string;
   strict: boolean;
   json?: boolean;
 }
@@ -70,9 +76,9 @@ interface BuildFlags {
 export function registerBuild(program: Command): Command {
   return program
     .command('build')
-    .description('Build a ViT as ONNX with attention/feature taps as outputs, from a preset or JSON config and random weights, or from a timm safetensors checkpoint.')
-    .option('--config <preset|file>', `a preset (${Object.keys(vitPresets).join(', ')}) or a JSON config file; inferred from --weights when left out`)
-    .option('--weights <file>', 'a safetensors checkpoint with timm parameter names (F32/F16/BF16/F64); random weights when left out')
+    .description('Build a ViT as ONNX with attention/feature taps as outputs, from a preset or JSON config and random weights, or from a checkpoint of any supported release.')
+    .option('--config <preset|file>', `a preset (${Object.keys(vitPresets).join(', ')}), a JSON ViT config, or a side config.json (Hugging Face, timm, OpenCLIP); read from --weights when left out`)
+    .option('--weights <file|folder>', 'a checkpoint: .pth/.pth.tar/.pt/.bin (torch.save zip, TorchScript) or .safetensors of DINO, MoCo v3, MAE, BEiT, CLIP/OpenCLIP, DINOv2, timm, or a Hugging Face folder; random weights when left out')
     .requiredOption('--out <file>', 'the .onnx file to write')
     .option('--taps <list>', 'comma list of taps exposed as outputs', 'attention,block')
     .option('--layers <list>', '"all" or 1-based layers (negative from the end)', 'all')
@@ -81,7 +87,9 @@ export function registerBuild(program: Command): Command {
     .option('--image-size <h,w>', 'input size, when inferring the config from a checkpoint with a non-square grid')
     .option('--layer-norm-eps <x>', 'LayerNorm epsilon when inferring the config (OpenAI CLIP: 1e-5)')
     .option('--mlp-act <gelu|quickGelu>', 'MLP activation when inferring the config (OpenAI CLIP: quickGelu)')
-    .option('--no-strict', 'ignore checkpoint keys the config does not use (e.g. a decoder)')
+    .option('--family <name>', 'read --weights as this naming scheme instead of detecting it (vit inspect-checkpoint lists them)')
+    .option('--checkpoint-key <key>', "the network to read from a checkpoint that holds several (DINO: teacher by default, or student)")
+    .option('--no-strict', 'ignore checkpoint keys that fit no naming scheme or that the config does not use')
     .option('--json', 'print exactly one JSON object')
     .action(async (opts: BuildFlags, cmd: Command) => {
       const { out, err, errIsTTY } = outputOf(cmd);
@@ -89,39 +97,44 @@ export function registerBuild(program: Command): Command {
       const layers = parseLayers(opts.layers, VERB);
       const seed = Number(opts.seed);
       if (!Number.isSafeInteger(seed)) throw new VitValueError(`\`--seed\` of ${VERB} must be an integer. Got "${opts.seed}".`);
-      const ckpt: SafetensorsResult | undefined = opts.weights === undefined ? undefined : await readSafetensors(opts.weights);
       let config: ViTConfig;
       let preprocessing: ViTPreprocessing | undefined;
       let configSource: string;
+      let ckpt: LoadedCheckpoint | undefined;
       const warnings: string[] = [];
-      if (opts.config !== undefined) {
-        const inferOnly = (['heads', 'imageSize', 'layerNormEps', 'mlpAct'] as const).find((k) => opts[k] !== undefined);
+      const overrides = inferenceFlags(opts);
+      if (opts.weights !== undefined) {
+        let given: { config?: ViTConfig; preprocessing?: ViTPreprocessing; sideConfig?: string } = {};
+        if (opts.config !== undefined) {
+          given = await loadConfig(opts.config, true);
+          if (given.config && Object.keys(overrides).length) {
+            const k = Object.keys(overrides)[0];
+            throw new VitValueError(`\`--${k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}\` of ${VERB} applies only when the config is read from --weights or a side config.json; with a ViT config in --config, set it there.`);
+          }
+        }
+        ckpt = await loadCheckpoint(opts.weights, {
+          family: opts.family as CheckpointFamily | undefined,
+          checkpointKey: opts.checkpointKey,
+          config: given.config ?? overrides,
+          configFile: given.sideConfig,
+          strict: opts.strict,
+        });
+        config = ckpt.config;
+        // what was assumed rather than read, in the CLI's words
+        for (const n of ckpt.notes) warnings.push(n.replace(/pass `heads`/, 'pass --heads <n>').replace(/pass config \{ (\w+): [^}]*\}/, (_m, f: string) => `pass --${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
+        preprocessing = given.preprocessing ?? preprocessingOf(ckpt, resolveViTConfig(config));
+        configSource = given.config ? opts.config! : `${given.sideConfig ? `${given.sideConfig} and ` : ''}read from ${opts.weights} (${ckpt.family})`;
+      } else if (opts.config !== undefined) {
+        const inferOnly = Object.keys(overrides)[0];
         if (inferOnly) {
           const flag = `--${inferOnly.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
           throw new VitValueError(`\`${flag}\` of ${VERB} applies only when the config is inferred from --weights; with --config, set it in the config.`);
         }
-        ({ config, preprocessing } = await loadConfig(opts.config));
+        if (opts.family !== undefined || opts.checkpointKey !== undefined) throw new VitValueError(`\`--${opts.family !== undefined ? 'family' : 'checkpoint-key'}\` of ${VERB} applies only with --weights.`);
+        const loaded = await loadConfig(opts.config, false);
+        config = loaded.config!;
+        preprocessing = loaded.preprocessing;
         configSource = opts.config;
-      } else if (ckpt) {
-        const eps = opts.layerNormEps === undefined ? undefined : Number(opts.layerNormEps);
-        if (eps !== undefined && !(eps > 0 && Number.isFinite(eps))) {
-          throw new VitValueError(`\`--layer-norm-eps\` of ${VERB} must be a positive number. Got "${opts.layerNormEps}".`);
-        }
-        const mlpAct = opts.mlpAct;
-        if (mlpAct !== undefined && mlpAct !== 'gelu' && mlpAct !== 'quickGelu') {
-          throw new VitValueError(`\`--mlp-act\` of ${VERB} must be gelu or quickGelu. Got "${mlpAct}".`);
-        }
-        config = inferViTConfig(ckpt, {
-          mlpAct,
-          heads: opts.heads === undefined ? undefined : parsePositiveInt(opts.heads, '--heads', VERB),
-          imageSize: opts.imageSize === undefined ? undefined : parseImageSize(opts.imageSize, '--image-size', VERB),
-          layerNormEps: eps,
-        });
-        configSource = `inferred from ${opts.weights}`;
-        const headsInCheckpoint = Object.keys(ckpt.tensors).some((k) => k.endsWith('relative_position_bias_table'));
-        if (opts.heads === undefined && !headsInCheckpoint && !FAMILY_WIDTHS.has(config.dim)) {
-          warnings.push(`assumed ${config.heads} attention head(s) of width 64: a checkpoint of width ${config.dim} does not tell its heads; pass --heads <n> if that is wrong.`);
-        }
       } else {
         throw new VitValueError(`\`--config\` of ${VERB} is required unless --weights is given: a preset (e.g. vit_base_patch16_224) or a JSON config file.`);
       }
@@ -132,7 +145,7 @@ export function registerBuild(program: Command): Command {
       let written: WrittenViT;
       try {
         // writeViT stores the weights in <out>.data above the 2 GB one protobuf holds (ViT-H/14).
-        written = await writeViT(opts.out, config, ckpt, { taps, layers, seed, strict: opts.strict, preprocessing });
+        written = await writeViT(opts.out, config, ckpt?.weights, { taps, layers, seed, strict: opts.strict, preprocessing });
       } finally {
         if (errIsTTY) err(`\r${' '.repeat(status.length)}\r`);
       }
@@ -142,6 +155,9 @@ export function registerBuild(program: Command): Command {
         out: opts.out,
         bytes: written.bytes,
         weights: opts.weights ? { source: 'checkpoint', path: opts.weights } : { source: 'random', seed },
+        ...(ckpt
+          ? { checkpoint: { family: ckpt.family, description: ckpt.description, files: ckpt.files, ignored: ckpt.ignored, preprocessing: ckpt.preprocessing, notes: ckpt.notes } }
+          : {}),
         configSource,
         config: resolved,
         parameters: vitParameterCount(config),
@@ -156,13 +172,45 @@ export function registerBuild(program: Command): Command {
       out(
         `wrote ${opts.out}${written.data ? ` + ${written.data}` : ''} (${(written.bytes / 1e6).toFixed(1)} MB): ViT dim ${c.dim}, depth ${c.depth}, heads ${c.heads}, patch ${c.patchSize.join('×')}, ` +
           `input ${c.imageSize.join('×')}, grid ${c.grid.join('×')}, ${c.tokens} tokens (${c.prefixTokens} prefix), ${(j.parameters / 1e6).toFixed(2)}M parameters, ` +
-          `${opts.weights ? `weights from ${opts.weights}` : `random weights (seed ${seed})`}; outputs ${taps.join(', ')} × ${layers === 'all' ? 'all layers' : `layers ${layers.join(',')}`} and ${c.numClasses ? 'logits' : 'features'}\n`,
+          `${ckpt ? `weights from ${opts.weights} (${ckpt.description}, ${ckpt.ignored.length} keys ignored, preprocessing ${ckpt.preprocessing.name})` : `random weights (seed ${seed})`}; outputs ${taps.join(', ')} × ${layers === 'all' ? 'all layers' : `layers ${layers.join(',')}`} and ${c.numClasses ? 'logits' : 'features'}\n`,
       );
     });
 }
 
-/** A preset name, or a JSON file holding a config, `{ config, preprocessing }`, or `{ preset, …overrides }`. */
-async function loadConfig(arg: string): Promise<{ config: ViTConfig; preprocessing?: ViTPreprocessing }> {
+/** Config fields given by the inference flags (`--heads`, `--image-size`, `--layer-norm-eps`, `--mlp-act`). */
+function inferenceFlags(opts: BuildFlags): Partial<ViTConfig> {
+  const o: Partial<ViTConfig> = {};
+  if (opts.heads !== undefined) o.heads = parsePositiveInt(opts.heads, '--heads', VERB);
+  if (opts.imageSize !== undefined) o.imageSize = parseImageSize(opts.imageSize, '--image-size', VERB);
+  if (opts.layerNormEps !== undefined) {
+    const eps = Number(opts.layerNormEps);
+    if (!(eps > 0 && Number.isFinite(eps))) throw new VitValueError(`\`--layer-norm-eps\` of ${VERB} must be a positive number. Got "${opts.layerNormEps}".`);
+    o.layerNormEps = eps;
+  }
+  if (opts.mlpAct !== undefined) {
+    if (opts.mlpAct !== 'gelu' && opts.mlpAct !== 'quickGelu') throw new VitValueError(`\`--mlp-act\` of ${VERB} must be gelu or quickGelu. Got "${opts.mlpAct}".`);
+    o.mlpAct = opts.mlpAct;
+  }
+  return o;
+}
+
+/** The checkpoint family's transform as the model's stored preprocessing metadata. */
+function preprocessingOf(ckpt: LoadedCheckpoint, c: ResolvedViTConfig): ViTPreprocessing | undefined {
+  if (c.inChannels !== 3) return undefined;
+  const p = ckpt.preprocessing;
+  return { mean: p.mean, std: p.std, inputSize: [3, c.imageSize[0], c.imageSize[1]], interpolation: p.interpolation };
+}
+
+/** A side config of a checkpoint folder (Hugging Face, timm, OpenCLIP), as opposed to a ViT config. */
+function isSideConfig(o: Record<string, unknown>): boolean {
+  return ['model_type', 'architecture', 'model_cfg', 'vision_config', 'architectures', 'pretrained_cfg'].some((k) => k in o);
+}
+
+/**
+ * A preset name, or a JSON file holding a config, `{ config, preprocessing }`, `{ preset, …overrides }`,
+ * or (with `--weights`) a side config.json of Hugging Face, timm or OpenCLIP.
+ */
+async function loadConfig(arg: string, withWeights: boolean): Promise<{ config?: ViTConfig; preprocessing?: ViTPreprocessing; sideConfig?: string }> {
   if (Object.prototype.hasOwnProperty.call(vitPresets, arg)) return vitPresets[arg];
   let text: string;
   try {
@@ -180,6 +228,10 @@ async function loadConfig(arg: string): Promise<{ config: ViTConfig; preprocessi
     throw new VitValueError(`\`--config\` of ${VERB}: ${arg} must hold a JSON object (a ViT config). Got ${Array.isArray(json) ? 'an array' : typeof json}.`);
   }
   const o = json as Record<string, unknown>;
+  if (isSideConfig(o)) {
+    if (!withWeights) throw new VitValueError(`\`--config\` of ${VERB}: ${arg} is a model folder's config.json (Hugging Face, timm or OpenCLIP); pass it with --weights.`);
+    return { sideConfig: arg };
+  }
   if ('preset' in o) {
     const { preset, preprocessing, ...overrides } = o;
     if (typeof preset !== 'string' || !Object.prototype.hasOwnProperty.call(vitPresets, preset)) {
