@@ -110,7 +110,7 @@ export async function tinyStudy(): Promise<ReportInput> {
         taxonomy: { classes: CLASSES, index: tensor(index, [L, H]) },
       },
       features: { cka: tensor(ckaMatrix, [L, L]) },
-      tasks: { knn: { top1: tensor(Float32Array.from(knn.map((k) => k.results[0].top1)), [L]), k: 3 } },
+      tasks: { knn: { top1: tensor(Float32Array.from(knn.layers, (_, l) => knn.top1.data[l * knn.k.length]), [L]), k: 3 } },
       examples: [{ id: 'image-0', image: data.rgb[0], attention: tensor(exAtt, [L, H, T, T]), pca: tensor(pcaOut, [L, G, G, 3]) }],
     });
   }
