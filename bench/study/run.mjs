@@ -58,7 +58,7 @@ if (MODEL.startsWith('zoo:')) {
 // ---- the images: the first N scenes of the zoo sample, in the folder layout, with its k-NN protocol
 const sampleDir = join(root, 'examples', 'zoo', 'bench', 'sample');
 const sample = JSON.parse(readFileSync(join(sampleDir, 'labels.json'), 'utf8'));
-const datasetDir = join(data, `sample-${N}`);
+const datasetDir = join(data, `sample-${N}-v2`);
 const files = sample.files.slice(0, N);
 if (!existsSync(join(datasetDir, 'labels.json'))) {
   mkdirSync(join(datasetDir, 'images'), { recursive: true });
@@ -69,7 +69,7 @@ if (!existsSync(join(datasetDir, 'labels.json'))) {
     classes: sample.classes,
     files,
     labels: sample.labels.slice(0, N),
-    knnProtocol: { k: 20, temperature: 0.07, train: [0, half], test: [half, N] },
+    knnProtocol: { k: Math.min(20, half), temperature: 0.07, train: [0, half], test: [half, N] }, // the paper's k = 20 when the train half has 20 images
   };
   await writeFile(join(datasetDir, 'labels.json'), `${JSON.stringify(labels)}\n`);
 }
