@@ -186,9 +186,9 @@ function crossCheck(config: StudyConfig, raw: Record<string, unknown>): string[]
     if (typeof train === 'string') known(train, datasets, `${at}.train`, 'a dataset');
     a.models?.forEach((m, j) => known(m, models, `${at}.models[${j}]`, 'a model'));
     // the analyses' schemas strip unknown fields; a typo must not pass silently
-    const option = analysisConfig.options.find((o) => o.shape.type.value === a.type);
+    const option = analysisConfig.options.find((o) => (o as { shape?: { type?: { value?: unknown } } }).shape?.type?.value === a.type);
     const allowed = option ? Object.keys(option.shape) : [];
-    const extra = Object.keys(rawAnalyses[i] ?? {}).filter((k) => !allowed.includes(k));
+    const extra = option ? Object.keys(rawAnalyses[i] ?? {}).filter((k) => !allowed.includes(k)) : [];
     if (extra.length) {
       const hint = extra.length === 1 ? closest(extra[0], allowed) : undefined;
       problems.push(`${at}: unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => JSON.stringify(k)).join(', ')} for a ${a.type} analysis${hint ? ` (did you mean "${hint}"?)` : ''}; allowed: ${allowed.join(', ')}`);
