@@ -86,8 +86,16 @@ describe('openDataset: folder', () => {
   it('names the dataset when its root is missing', async () => {
     const e = await rejection(openDataset({ name: 'gone', reader: 'folder', root: join(dir, 'gone') }));
     expect(e.code).toBe('VIT_NOT_FOUND');
-    expect(e.message).toBe(`dataset "gone" (folder reader): ${join(dir, 'gone')}: dataset directory not found.`);
+    expect(e.message).toBe(`dataset "gone" (folder reader): ${join(dir, 'gone')}: folder not found; check datasets[].root in the config.`);
     expect(e.file).toBe(join(dir, 'gone'));
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'readme.txt'), 'no images here');
+    const none = await rejection(openDataset({ name: 'empty', reader: 'folder', root: empty }));
+    expect(none.code).toBe('VIT_NO_IMAGES');
+    expect(none.message).toBe(`dataset "empty" (folder reader): ${empty}: dataset directory has no .jpg/.jpeg/.png files.`);
+    const file = await rejection(openDataset({ name: 'file', reader: 'folder', root: join(empty, 'readme.txt') }));
+    expect(file.code).toBe('VIT_IO_READ');
   });
 
   it('names a file labels.json lists that is missing', async () => {

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { VitDatasetError, type DatasetDescription } from '@vit/datasets';
+import { VitIoError } from '@vit/io';
 import { listImages } from '../../listImages.js';
 import type { DatasetConfig } from '../config.js';
 import type { StudyItem } from '../types.js';
@@ -62,6 +63,13 @@ const isDir = async (p: string) => (await stat(p).catch(() => undefined))?.isDir
  */
 export async function openFolder(config: DatasetConfig): Promise<OpenedReader> {
   const root = config.split ? join(config.root, config.split) : config.root;
+  if (!(await isDir(root))) {
+    const there = (await stat(root).catch(() => undefined)) !== undefined;
+    throw new VitIoError(there ? 'is not a folder; datasets[].root of a folder dataset must be one.' : `folder not found; check datasets[].root${config.split ? ' and split' : ''} in the config.`, {
+      code: there ? 'VIT_IO_READ' : 'VIT_NOT_FOUND',
+      file: root,
+    });
+  }
   const labelsFile = join(root, 'labels.json');
   const hasLabels = (await stat(labelsFile).catch(() => undefined))?.isFile() ?? false;
   let all: StudyItem[];
