@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VitValueError } from '@vit/io';
+import { vitPresets } from '@vit/runtime';
 import { parseStudyConfig } from './config.js';
 
 const good = () => ({
@@ -93,6 +94,9 @@ describe('parseStudyConfig', () => {
     ['a model with both', bad((c) => ((c.models[0] as Record<string, unknown>).checkpoint = 'x.pth')), 'study.yaml: models[0]: has both "onnx" and "checkpoint"; give exactly one'],
     ['a builder without a checkpoint', bad((c) => ((c.models[0] as Record<string, unknown>).builder = 'dino')), 'study.yaml: models[0].builder: applies only with "checkpoint" (an ONNX model is already built); remove it'],
     ['an unknown preset', bad((c) => (c.models[0].preset = 'imagenett')), 'study.yaml: models[0].preset: "imagenett" must be one of imagenet-dino, mae, mocov3, torchvision, clip, timm-augreg, beit, imagenet, inception (did you mean "imagenet"?)'],
+    ['an unknown builder family', bad((c) => ((c.models[1] as Record<string, unknown>).builder = { family: 'dinov3', heads: 6 })), 'study.yaml: models[1].builder.family: "dinov3" must be one of timm, dino, mocov3, mae, beit, clip, dinov2, hf-vit, hf-deit, hf-dinov2, hf-clip, hf-beit, hf-vitmae (did you mean "dinov2"?)'],
+    ['an unknown builder preset', bad((c) => ((c.models[1] as Record<string, unknown>).builder = { preset: 'vit_tiny', depth: 2 })), `study.yaml: models[1].builder.preset: "vit_tiny" must be one of ${Object.keys(vitPresets).join(', ')}`],
+    ['a builder checkpoint key that is not text', bad((c) => ((c.models[1] as Record<string, unknown>).builder = { checkpointKey: 1 })), 'study.yaml: models[1].builder.checkpointKey: 1 must be a string (e.g. teacher, student)'],
     ['a reader option of another reader', bad((c) => ((c.datasets[1] as Record<string, unknown>).options = { perClass: 3 })), 'study.yaml: datasets[1].options: unknown field "perClass"; this takes no fields'],
     ['a bad reader option value', bad((c) => c.datasets.push({ name: 'in50', reader: 'imagenet50', root: 'x', options: { perClass: -2 } } as never)), 'study.yaml: datasets[2].options.perClass: -2 must be a whole number ≥ 1'],
     ['a revisited split that is not a dataset', bad((c) => c.datasets.push({ name: 'ox', reader: 'revisited', root: 'x', split: 'oxford' } as never)), 'study.yaml: datasets[2].split: "oxford" must be roxford5k or rparis6k (the revisited dataset to read)'],

@@ -156,6 +156,18 @@ function crossCheck(config: StudyConfig, raw: Record<string, unknown>): string[]
         `${at}.builder: ${JSON.stringify(m.builder)} must be a preset (${Object.keys(vitPresets).join(', ')}), a checkpoint family (${families.join(', ')}), a .json ViT config file or a config object${hint ? ` (did you mean "${hint}"?)` : ''}`,
       );
     }
+    if (m.builder !== undefined && typeof m.builder === 'object') {
+      const b = m.builder as Record<string, unknown>;
+      if (b.family !== undefined && !families.includes(b.family as string)) {
+        const hint = typeof b.family === 'string' ? closest(b.family, families) : undefined;
+        problems.push(`${at}.builder.family: ${valueText(b.family)} must be one of ${families.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`);
+      }
+      if (b.preset !== undefined && (typeof b.preset !== 'string' || !Object.hasOwn(vitPresets, b.preset))) {
+        const hint = typeof b.preset === 'string' ? closest(b.preset, Object.keys(vitPresets)) : undefined;
+        problems.push(`${at}.builder.preset: ${valueText(b.preset)} must be one of ${Object.keys(vitPresets).join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`);
+      }
+      if (b.checkpointKey !== undefined && typeof b.checkpointKey !== 'string') problems.push(`${at}.builder.checkpointKey: ${valueText(b.checkpointKey)} must be a string (e.g. teacher, student)`);
+    }
     if (m.preset !== undefined && !presets.includes(m.preset)) {
       const hint = closest(m.preset, presets);
       problems.push(`${at}.preset: ${JSON.stringify(m.preset)} must be one of ${presets.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`);

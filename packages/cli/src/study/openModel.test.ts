@@ -123,6 +123,25 @@ describe('openModel', () => {
     expect(d.message.startsWith('model "dino": ')).toBe(true);
   });
 
+  it('reads a .json builder config, and rebuilds when that file changes', async () => {
+    const ckpt = await checkpoint('json.safetensors', 5);
+    const cacheDir = join(dir, 'cache4');
+    const builder = join(dir, 'vit.json');
+    writeFileSync(builder, JSON.stringify({ config: TINY, preprocessing: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], inputSize: [3, 16, 16], interpolation: 'bicubic' } }));
+    const m = await openModel({ name: 'js', checkpoint: ckpt, builder }, { cacheDir });
+    expect([m.layers, m.heads, m.dim]).toEqual([2, 2, 16]);
+    const meta = decodeModel(new Uint8Array(readFileSync(m.onnx))).metadataProps!.find((p) => p.key === 'vit.preprocessing')!;
+    expect(JSON.parse(meta.value!).mean).toEqual([0.5, 0.5, 0.5]); // the builder's preprocessing, not the family's
+    const before = statSync(m.onnx).mtimeMs;
+    expect((await openModel({ name: 'js', checkpoint: ckpt, builder }, { cacheDir })).hash).toBe(m.hash);
+    expect(statSync(m.onnx).mtimeMs).toBe(before);
+    writeFileSync(builder, JSON.stringify({ config: TINY }));
+    const rebuilt = await openModel({ name: 'js', checkpoint: ckpt, builder }, { cacheDir });
+    expect(rebuilt.hash).not.toBe(m.hash);
+    const e = await rejection(openModel({ name: 'bad', checkpoint: ckpt, builder: { preset: 'vit_tiny' } }, { cacheDir }));
+    expect(e.message).toMatch(/^model "bad": `preset` in the object \(models\[\]\.builder of model "bad"\) must be one of vit_small_patch16_224, /);
+  });
+
   it('refuses a checkpoint that is not a ViT', async () => {
     const p = join(dir, 'resnet.safetensors');
     const t = tensor(new Float32Array(4), [1, 1, 2, 2]);
