@@ -1,0 +1,154 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readImage, referenceBackend, tensor } from '@vit/io';
+import { AttentionSuiteAccumulator, classifyHeads, sparsePatternScore } from '@vit/attention';
+import { PCAAccumulator, pcaProject } from '@vit/features';
+import { resizeBicubic } from '@vit/runtime';
+import type { OpenDataset, OpenModel } from '../types.js';
+import { attentionAnalysis, attentionConfig } from './attention.js';
+import { capturePass, maxRelDiff, passContext, roundTrip, runState, tinyModel, values, zooSample, type Batch } from './internal/testing.js';
+
+const backend = referenceBackend;
+const work = mkdtempSync(join(tmpdir(), 'vit-study-attention-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+let model: OpenModel;
+let dataset: OpenDataset;
+let batches: Batch[];
+const config = attentionConfig.parse({ type: 'attention', dataset: 'sample' });
+
+beforeAll(async () => {
+  model = await tinyModel(work, 'tiny', { seed: 3 });
+  dataset = await zooSample(24);
+  batches = await capturePass(model, dataset, ['attention', 'block'], 8);
+});
+
+describe('attention analysis', () => {
+  it('needs attention (and block taps for the viewer examples), over the configured layers', () => {
+    expect(attentionAnalysis.needs(model, config)).toEqual({ taps: ['attention', 'block'] });
+    expect(attentionAnalysis.needs(model, attentionConfig.parse({ type: 'attention', dataset: 's', examples: 0, layers: [2] }))).toEqual({ taps: ['attention'], layers: [2] });
+  });
+
+  it('gives the numbers of the @vit/attention and @vit/features calls made directly (exact)', async () => {
+    const ctx = passContext(model, dataset, config, backend);
+    const frag = await attentionAnalysis.finishModel(await runState(attentionAnalysis, ctx, batches), ctx);
+
+    const suite = new AttentionSuiteAccumulator();
+    const pcas = [1, 2, 3].map((l) => new PCAAccumulator({ k: 3, layer: l, tokens: 'spatial', backend }));
+    for (const { capture } of batches) {
+      suite.update(capture);
+      for (const p of pcas) await p.updateAsync(capture as never);
+    }
+    const r = suite.result();
+    const a = frag.attention!;
+    expect(values(a.clsMaps!)).toEqual(values(r.cls!.maps));
+    expect(values(a.aaam!)).toEqual(values(r.aaam!.aaam));
+    expect(values(a.distance!)).toEqual(values(r.distance!.perHead));
+    expect(values(a.sparsePattern!)).toEqual(values(sparsePatternScore(r.cls!.maps)));
+    const heads = classifyHeads(r.aaam!.aaam, r.distance!.perHead);
+    expect(a.taxonomy!.classes).toEqual(['strict-local', 'soft-local', 'axial-local', 'offset-local', 'global', 'mixed']);
+    expect(values(a.taxonomy!.index)).toEqual(heads.map((h) => a.taxonomy!.classes.indexOf(h.class)));
+    expect(values(a.taxonomy!.offset!)).toEqual(heads.flatMap((h) => (h.offset ? [h.offset.dx, h.offset.dy] : [NaN, NaN])));
+
+    // Viewer examples: the first 3 images, their attention, PCA-RGB of their patch tokens, pixels as the model saw them.
+    const ex = frag.examples!;
+    expect(ex.map((e) => e.id)).toEqual(dataset.items.slice(0, 3).map((it) => it.id));
+    const { capture } = batches[0];
+    const [gh, gw] = model.grid;
+    const T = 1 + gh * gw;
+    const H = model.heads;
+    const D = model.dim;
+    const fitted = pcas.map((p) => p.result());
+    for (let e = 0; e < 3; e++) {
+      expect(ex[e].layers).toBeUndefined();
+      expect(ex[e].attention!.shape).toEqual([3, H, T, T]);
+      for (let l = 0; l < 3; l++) {
+        const src = capture.taps.attention![l];
+        const got = ex[e].attention!.data.subarray(l * H * T * T, (l + 1) * H * T * T);
+        expect(Array.from(got)).toEqual(Array.from(src.data.subarray(src.offset + e * H * T * T, src.offset + (e + 1) * H * T * T)));
+        const blk = capture.taps.block![l];
+        const toks = tensor(Float32Array.from(blk.data.subarray(blk.offset + (e * T + 1) * D, blk.offset + (e + 1) * T * D)), [gh * gw, D]);
+        const want = await pcaProject(toks, fitted[l], { backend });
+        expect(Array.from(ex[e].pca!.data.subarray(l * gh * gw * 3, (l + 1) * gh * gw * 3))).toEqual(values(want));
+      }
+      // The zoo's 64×64 images go through the 'imagenet' preset at 32: Pillow's bicubic resize to 32×32, no crop left.
+      const direct = resizeBicubic(await readImage(dataset.items[e].path), 32, 32);
+      expect(ex[e].image.shape).toEqual([32, 32, 3]);
+      expect(Array.from(ex[e].image.data)).toEqual(Array.from(direct.data));
+    }
+  });
+
+  it('lays a layer subset over every layer with NaN for the others, and pcaImages fits the PCA on the first images', async () => {
+    const cfg = attentionConfig.parse({ type: 'attention', dataset: 'sample', layers: [2], examples: 1, pcaImages: 8 });
+    const ctx = passContext(model, dataset, cfg, backend);
+    const frag = await attentionAnalysis.finishModel(await runState(attentionAnalysis, ctx, batches), ctx);
+    const suite = new AttentionSuiteAccumulator();
+    const pca = new PCAAccumulator({ k: 3, layer: 2, tokens: 'spatial', backend });
+    for (const { capture } of batches) suite.update({ attention: [capture.taps.attention![1]], grid: capture.grid });
+    await pca.updateAsync(batches[0].capture as never); // the first 8 images
+    const H = model.heads;
+    const [gh, gw] = model.grid;
+    const dist = frag.attention!.distance!;
+    expect(dist.shape).toEqual([3, H]);
+    expect(values(dist).slice(0, H).every(Number.isNaN)).toBe(true);
+    expect(values(dist).slice(2 * H).every(Number.isNaN)).toBe(true);
+    expect(values(dist).slice(H, 2 * H)).toEqual(values(suite.result().distance!.perHead));
+    expect(frag.attention!.clsMaps!.shape).toEqual([3, H, gh, gw]);
+    expect(values(frag.attention!.taxonomy!.index).slice(0, H).every(Number.isNaN)).toBe(true);
+    const ex = frag.examples!;
+    expect(ex).toHaveLength(1);
+    expect(ex[0].layers).toEqual([2]);
+    const blk = batches[0].capture.taps.block![1];
+    const T = 1 + gh * gw;
+    const toks = tensor(Float32Array.from(blk.data.subarray(blk.offset + model.dim, blk.offset + T * model.dim)), [gh * gw, model.dim]);
+    expect(Array.from(ex[0].pca!.data)).toEqual(values(await pcaProject(toks, pca.result(), { backend })));
+  });
+
+  it('rejects layers past the model’s last in one line', async () => {
+    const ctx = passContext(model, dataset, attentionConfig.parse({ type: 'attention', dataset: 'sample', layers: [4] }), backend);
+    expect(() => attentionAnalysis.start(ctx)).toThrow(/^`layers` of the attention analysis: layer 4 is out of range for model tiny \(it has layers 1 to 3\); pick layers in that range\.$/);
+  });
+
+  it('merges two shards into the single run’s numbers (≤ 1e-6 relative)', async () => {
+    const ctx = passContext(model, dataset, config, backend);
+    const whole = await attentionAnalysis.finishModel(await runState(attentionAnalysis, ctx, batches), ctx);
+    const first = await runState(attentionAnalysis, ctx, batches.slice(0, 1));
+    const second = await runState(attentionAnalysis, ctx, batches.slice(1));
+    first.merge(await attentionAnalysis.restore(roundTrip(second), ctx));
+    const merged = await attentionAnalysis.finishModel(first, ctx);
+    for (const k of ['clsMaps', 'aaam', 'distance', 'sparsePattern'] as const) expect(maxRelDiff(merged.attention![k]!, whole.attention![k]!), k).toBeLessThanOrEqual(1e-6);
+    expect(values(merged.attention!.taxonomy!.index)).toEqual(values(whole.attention!.taxonomy!.index));
+    expect(merged.examples!.map((e) => e.id)).toEqual(whole.examples!.map((e) => e.id));
+    for (let e = 0; e < 3; e++) {
+      expect(Array.from(merged.examples![e].attention!.data)).toEqual(Array.from(whole.examples![e].attention!.data));
+      // PCA axes from merged scatter matrices: the same up to float summation order (signs follow the eigensolver).
+      const a = values(merged.examples![e].pca!);
+      const b = values(whole.examples![e].pca!);
+      expect(Math.max(...a.map((x, i) => Math.abs(Math.abs(x) - Math.abs(b[i]))))).toBeLessThan(1e-4);
+    }
+    // A later shard holding none of the examples merges into an empty one too.
+    const empty = await attentionAnalysis.start(ctx);
+    empty.merge(second);
+    expect((await attentionAnalysis.finishModel(empty, ctx)).examples).toBeUndefined();
+  });
+
+  it('resumes from a checkpointed (structured-clone) state with exactly the uninterrupted numbers', async () => {
+    const ctx = passContext(model, dataset, config, backend);
+    const whole = await attentionAnalysis.finishModel(await runState(attentionAnalysis, ctx, batches), ctx);
+    const part = await runState(attentionAnalysis, ctx, batches.slice(0, 2));
+    const json = JSON.parse(JSON.stringify(roundTrip(part), (_k, v: unknown) => (v instanceof Float32Array ? { f32: Array.from(v) } : v)), (_k, v: { f32?: number[] }) =>
+      v && typeof v === 'object' && Array.isArray(v.f32) ? Float32Array.from(v.f32) : v,
+    ) as unknown;
+    const resumed = await runState(attentionAnalysis, ctx, batches.slice(2), await attentionAnalysis.restore(json, ctx));
+    const again = await attentionAnalysis.finishModel(resumed, ctx);
+    for (const k of ['clsMaps', 'aaam', 'distance', 'sparsePattern'] as const) expect(values(again.attention![k]!), k).toEqual(values(whole.attention![k]!));
+    for (let e = 0; e < 3; e++) expect(values(again.examples![e].pca!)).toEqual(values(whole.examples![e].pca!));
+  });
+
+  it('refuses a state of another analysis on restore', () => {
+    const ctx = passContext(model, dataset, config, backend);
+    expect(() => attentionAnalysis.restore({ kind: 'study-cka', version: 1 }, ctx)).toThrow(/cannot restore this checkpoint state/);
+  });
+});
