@@ -21,8 +21,8 @@ export const attentionConfig = analysisBase.extend({
   type: z.literal('attention'),
   /** Viewer examples: the first N images of the dataset (as the model saw them, their attention, PCA-RGB of their patch tokens). */
   examples: z.number().int().min(0).default(3),
-  /** Images (the first N of the dataset) the PCA of the examples' patch tokens is fitted on; omitted = every image of the pass. */
-  pcaImages: z.number().int().min(2).optional(),
+  /** Images (the first N of the dataset) the PCA of the examples' patch tokens is fitted on (the fit costs a `[D,D]` scatter per layer and image); `null` = every image of the pass. */
+  pcaImages: z.number().int().min(2).nullable().default(256),
   /** AAAM `coverage` (SPEC 2): divide each cell by the share of queries whose window covers it. */
   coverage: z.boolean().default(false),
   /** Top cells per head of the sparse-pattern score (SPEC 7); default 5% of the grid. */
@@ -99,7 +99,7 @@ class AttentionState implements AnalysisState {
     const N = gh * gw;
     // PCA over the pass (or its first `pcaImages` images), rows = patch tokens.
     const lim = this.cfg.pcaImages;
-    const use = lim === undefined ? null : pos.map((p) => p < lim);
+    const use = lim === null ? null : pos.map((p) => p < lim);
     const nUse = use === null ? B : use.filter(Boolean).length;
     for (let i = 0; i < this.layers.length && nUse > 0; i++) {
       let t = block[i];
@@ -160,7 +160,8 @@ function suiteFor(ctx: PassContext, cfg: AttentionConfig): AttentionSuiteAccumul
  * sparse-pattern score per layer and head (SPEC 1–7, through `AttentionSuiteAccumulator`,
  * `classifyHeads`, `sparsePatternScore` of @vit/attention), plus the report viewer's examples:
  * the first `examples` images as the model saw them, their attention `[L,H,T,T]` and the
- * PCA-RGB `[L,gh,gw,3]` of their patch tokens (a `PCAAccumulator` per layer over the pass).
+ * PCA-RGB `[L,gh,gw,3]` of their patch tokens (a `PCAAccumulator` per layer over the pass's
+ * first `pcaImages` images, 256 by default; `null`: all of them).
  */
 export const attentionAnalysis: StudyAnalysis = {
   type: 'attention',
