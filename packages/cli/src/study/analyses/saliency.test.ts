@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLabelPng, referenceBackend, tensor, type Tensor } from '@vit/io';
 import { SaliencyIoUAccumulator } from '@vit/attention';
 import { writeSyntheticCoco, writeSyntheticPartImageNet, type CocoSample, type PartImageNetSample } from '@vit/datasets';
-import { transformMask, type MaskData } from '@vit/runtime';
+import { transformMask, type MaskData, type ViTSession } from '@vit/runtime';
 import type { OpenDataset, OpenModel } from '../types.js';
 import { saliencyAnalysis, saliencyConfig } from './saliency.js';
-import { capturePass, cocoLike, maxRelDiff, passContext, roundTrip, runState, tinyModel, values, zooSample, type Batch } from './internal/testing.js';
+import { capturePass, cocoLike, maxRelDiff, openSession, passContext, roundTrip, runState, tinyModel, values, zooSample, type Batch } from './internal/testing.js';
 
 const backend = referenceBackend;
 const work = mkdtempSync(join(tmpdir(), 'vit-study-saliency-'));
@@ -20,13 +20,16 @@ const GEOMETRY = { resize: 32, crop: 32, patch: 8 };
 let model: OpenModel;
 let sample: OpenDataset;
 let sampleBatches: Batch[];
+let session: ViTSession;
 const config = saliencyConfig.parse({ type: 'saliency', dataset: 'sample' });
 
 beforeAll(async () => {
   model = await tinyModel(work, 'tiny', { seed: 5 });
   sample = await zooSample(16);
-  sampleBatches = await capturePass(model, sample, ['attention'], 8);
+  session = await openSession(model, ['attention'], 8);
+  sampleBatches = await capturePass(session, sample);
 });
+afterAll(() => session?.close());
 
 /** SaliencyIoUAccumulator fed directly, with each image's ground truth from `gt(b, item)`. */
 async function direct(batches: Batch[], gt: (path: string) => Promise<Tensor<MaskData>>, layers?: number[]) {
@@ -59,7 +62,7 @@ describe('saliency analysis', () => {
   it('takes the union of a COCO image’s instance masks, through a non-square resize + crop (exact)', async () => {
     const { root } = await writeSyntheticCoco(join(work, 'coco'));
     const ds = await cocoLike('coco', root);
-    const batches = await capturePass(model, ds, ['attention'], 8);
+    const batches = await capturePass(session, ds);
     const cfg = saliencyConfig.parse({ type: 'saliency', dataset: 'coco', layers: [1, 3] });
     const ctx = passContext(model, ds, cfg, backend);
     const s = (await saliencyAnalysis.finishModel(await runState(saliencyAnalysis, ctx, batches), ctx)).attention!.saliency!;
@@ -79,7 +82,7 @@ describe('saliency analysis', () => {
   it('takes a PartImageNet image’s parts as its object (exact)', async () => {
     const { root } = await writeSyntheticPartImageNet(join(work, 'pin'), { split: 'val' });
     const ds = await cocoLike('partImageNet', root, 'val');
-    const batches = await capturePass(model, ds, ['attention'], 8);
+    const batches = await capturePass(session, ds);
     const ctx = passContext(model, ds, saliencyConfig.parse({ type: 'saliency', dataset: 'pin' }), backend);
     const s = (await saliencyAnalysis.finishModel(await runState(saliencyAnalysis, ctx, batches), ctx)).attention!.saliency!;
     const samples = (ds.source as { samples: PartImageNetSample[] }).samples;

@@ -62,16 +62,22 @@ export interface Batch {
   items: StudyItem[];
 }
 
-/** Streams `dataset` through `model` once (ViTSession, the model's transform) and keeps every capture. */
-export async function capturePass(model: OpenModel, dataset: OpenDataset, taps: TapName[], batchSize = 8): Promise<Batch[]> {
-  const session = await ViTSession.create(model.onnx, { taps, batchSize, transform: modelTransform(model) as never, intraOpThreads: 1, decodeWorkers: 1 });
+/** A session for `model` with the study's transform (close it when done). */
+export async function openSession(model: OpenModel, taps: TapName[], batchSize = 8): Promise<ViTSession> {
+  const { crop: _crop, ...transform } = modelTransform(model); // the session crops to the graph's input size
+  return ViTSession.create(model.onnx, { taps, batchSize, transform: transform as never, intraOpThreads: 1, decodeWorkers: 1 });
+}
+
+/** Streams `dataset` once through `session` (or a session opened for `model` and closed after) and keeps every capture. */
+export async function capturePass(model: OpenModel | ViTSession, dataset: OpenDataset, taps: TapName[] = [], batchSize = 8): Promise<Batch[]> {
+  const session = model instanceof ViTSession ? model : await openSession(model, taps, batchSize);
   const out: Batch[] = [];
   try {
     const stream = session.stream(dataset.items.map((it) => ({ path: it.path, id: it.id })));
     for await (const capture of stream) out.push({ capture, items: capture.meta.indices.map((i) => dataset.items[i]) });
     if (stream.skipped.length) throw new Error(`unexpected skipped images: ${JSON.stringify(stream.skipped)}`);
   } finally {
-    await session.close();
+    if (session !== model) await session.close();
   }
   return out;
 }
