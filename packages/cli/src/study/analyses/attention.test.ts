@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImage, referenceBackend, tensor } from '@vit/io';
-import { AttentionSuiteAccumulator, classifyHeads, sparsePatternScore } from '@vit/attention';
+import { AttentionSuiteAccumulator, attentionOffset, classifyHeads, sparsePatternScore } from '@vit/attention';
 import { PCAAccumulator, pcaProject } from '@vit/features';
 import { resizeBicubic } from '@vit/runtime';
 import type { OpenDataset, OpenModel } from '../types.js';
@@ -47,6 +47,10 @@ describe('attention analysis', () => {
     expect(values(a.aaam!)).toEqual(values(r.aaam!.aaam));
     expect(values(a.distance!)).toEqual(values(r.distance!.perHead));
     expect(values(a.sparsePattern!)).toEqual(values(sparsePatternScore(r.cls!.maps)));
+    const off = attentionOffset(r.aaam!.aaam);
+    for (const k of ['dx', 'dy', 'offset', 'offsetNormalized'] as const) expect(values(a.offsets![k]), k).toEqual(values(off[k]));
+    // offsetNormalized = offset / (g − 1) on the 4×4 grid
+    values(a.offsets!.offset).forEach((o, i) => expect(values(a.offsets!.offsetNormalized)[i]).toBeCloseTo(o / 3, 6));
     const heads = classifyHeads(r.aaam!.aaam, r.distance!.perHead);
     expect(a.taxonomy!.classes).toEqual(['strict-local', 'soft-local', 'axial-local', 'offset-local', 'global', 'mixed']);
     expect(values(a.taxonomy!.index)).toEqual(heads.map((h) => a.taxonomy!.classes.indexOf(h.class)));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VitValueError, contiguous, tensor, type AccumulatorJSON, type Tensor } from '@vit/io';
-import { AttentionSuiteAccumulator, classifyHeads, sparsePatternScore, type HeadClass } from '@vit/attention';
+import { AttentionSuiteAccumulator, attentionOffset, classifyHeads, sparsePatternScore, type HeadClass } from '@vit/attention';
 import { PCAAccumulator, pcaProject } from '@vit/features';
 import type { Capture } from '@vit/runtime';
 import type { AttentionResults, ExampleImage } from '@vit/report';
@@ -156,9 +156,10 @@ function suiteFor(ctx: PassContext, cfg: AttentionConfig): AttentionSuiteAccumul
 }
 
 /**
- * `type: attention`: average CLS maps, AAAM, attention distance, head taxonomy and
- * sparse-pattern score per layer and head (SPEC 1–7, through `AttentionSuiteAccumulator`,
- * `classifyHeads`, `sparsePatternScore` of @vit/attention), plus the report viewer's examples:
+ * `type: attention`: average CLS maps, AAAM, attention offsets, attention distance, head
+ * taxonomy and sparse-pattern score per layer and head (SPEC 1–4, 6, 7, through
+ * `AttentionSuiteAccumulator`, `attentionOffset`, `classifyHeads`, `sparsePatternScore` of
+ * @vit/attention), plus the report viewer's examples:
  * the first `examples` images as the model saw them, their attention `[L,H,T,T]` and the
  * PCA-RGB `[L,gh,gw,3]` of their patch tokens (a `PCAAccumulator` per layer over the pass's
  * first `pcaImages` images, 256 by default; `null`: all of them).
@@ -211,8 +212,10 @@ export const attentionAnalysis: StudyAnalysis = {
         offset[k * 2 + 1] = h.offset.dy;
       }
     }
+    const off = attentionOffset(aaam);
     const attention: AttentionResults = {
       aaam: expandLayers(aaam, layers, L),
+      offsets: { dx: expandLayers(off.dx, layers, L), dy: expandLayers(off.dy, layers, L), offset: expandLayers(off.offset, layers, L), offsetNormalized: expandLayers(off.offsetNormalized, layers, L) },
       distance: expandLayers(perHead, layers, L),
       taxonomy: { classes: [...CLASSES], index: tensor(index, [L, H]), offset: tensor(offset, [L, H, 2]) },
     };
