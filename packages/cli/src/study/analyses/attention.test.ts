@@ -151,6 +151,40 @@ describe('attention analysis', () => {
     for (let e = 0; e < 3; e++) expect(values(again.examples![e].pca!)).toEqual(values(whole.examples![e].pca!));
   });
 
+  it('recovers planted heads: a strict-local and an offset-local head with one hot CLS cell', async () => {
+    // 4×4 grid, CLS + 16 tokens; head 0 attends to the query itself, head 1 to its right neighbour
+    // (the last column to itself); both CLS rows put all mass on cell 5.
+    const [gh, gw, T, B] = [4, 4, 17, 2];
+    const att = new Float32Array(B * 2 * T * T);
+    for (let b = 0; b < B; b++)
+      for (let h = 0; h < 2; h++) {
+        const o = (b * 2 + h) * T * T;
+        att[o + 1 + 5] = 1;
+        for (let q = 0; q < 16; q++) {
+          const [i, j] = [Math.floor(q / gw), q % gw];
+          const k = h === 0 || j === gw - 1 ? q : i * gw + j + 1;
+          att[o + (1 + q) * T + 1 + k] = 1;
+        }
+      }
+    const planted: OpenModel = { ...model, name: 'planted', layers: 1, heads: 2, grid: [gh, gw] };
+    const ds: OpenDataset = { ...dataset, items: dataset.items.slice(0, B) };
+    const cfg = attentionConfig.parse({ type: 'attention', dataset: 'sample', examples: 0 });
+    const ctx = passContext(planted, ds, cfg, backend);
+    const state = await attentionAnalysis.start(ctx);
+    const capture = { taps: { attention: [tensor(att, [B, 2, T, T])] }, layers: [1], grid: { gh, gw, prefix: 1, patch: 8 }, meta: { batch: B, ids: [], indices: [0, 1], labels: [], skipped: [] } };
+    await state.update(capture, ds.items);
+    const a = (await attentionAnalysis.finishModel(state, ctx)).attention!;
+    expect(values(a.taxonomy!.index).map((i) => a.taxonomy!.classes[i])).toEqual(['strict-local', 'offset-local']);
+    expect(values(a.taxonomy!.offset!)).toEqual([NaN, NaN, 1, 0]);
+    expect(values(a.offsets!.dx)[0]).toBe(0);
+    expect(values(a.offsets!.dx)[1]).toBeCloseTo(12 / 16, 6); // 12 of 16 queries look one cell right
+    expect(values(a.offsets!.dy)).toEqual([0, 0]);
+    expect(values(a.sparsePattern!)).toEqual([1, 1]);
+    expect(values(a.clsMaps!).indexOf(1)).toBe(5);
+    expect(values(a.distance!)[0]).toBe(0);
+    expect(values(a.distance!)[1]).toBeCloseTo((12 * (1 / 3)) / 16, 6); // a step of 1/(g−1) for 12 of 16 queries
+  });
+
   it('refuses a state of another analysis on restore', () => {
     const ctx = passContext(model, dataset, config, backend);
     expect(() => attentionAnalysis.restore({ kind: 'study-cka', version: 1 }, ctx)).toThrow(/cannot restore this checkpoint state/);
