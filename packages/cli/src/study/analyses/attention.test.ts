@@ -100,7 +100,9 @@ describe('attention analysis', () => {
     expect(values(dist).slice(2 * H).every(Number.isNaN)).toBe(true);
     expect(values(dist).slice(H, 2 * H)).toEqual(values(suite.result().distance!.perHead));
     expect(frag.attention!.clsMaps!.shape).toEqual([3, H, gh, gw]);
-    expect(values(frag.attention!.taxonomy!.index).slice(0, H).every(Number.isNaN)).toBe(true);
+    const tax = frag.attention!.taxonomy!;
+    expect(tax.classes[6]).toBe('not analysed');
+    expect(values(tax.index).map((i) => tax.classes[i] === 'not analysed')).toEqual([...Array(H).fill(true), ...Array(H).fill(false), ...Array(H).fill(true)]);
     const ex = frag.examples!;
     expect(ex).toHaveLength(1);
     expect(ex[0].layers).toEqual([2]);

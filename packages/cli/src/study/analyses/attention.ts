@@ -202,7 +202,9 @@ export const attentionAnalysis: StudyAnalysis = {
     const aaam = r.aaam!.aaam;
     const perHead = r.distance!.perHead;
     const H = perHead.shape[1];
-    const index = new Float32Array(L * H).fill(NaN);
+    // Heads of layers left out of `layers` get the extra class 'not analysed' (the report needs a class per head).
+    const classes: string[] = layers.length === L ? [...CLASSES] : [...CLASSES, 'not analysed'];
+    const index = new Float32Array(L * H).fill(layers.length === L ? NaN : CLASSES.length);
     const offset = new Float32Array(L * H * 2).fill(NaN);
     for (const h of classifyHeads(aaam, perHead, cfg.taxonomy ?? {})) {
       const k = (layers[h.layer - 1] - 1) * H + h.head;
@@ -217,7 +219,7 @@ export const attentionAnalysis: StudyAnalysis = {
       aaam: expandLayers(aaam, layers, L),
       offsets: { dx: expandLayers(off.dx, layers, L), dy: expandLayers(off.dy, layers, L), offset: expandLayers(off.offset, layers, L), offsetNormalized: expandLayers(off.offsetNormalized, layers, L) },
       distance: expandLayers(perHead, layers, L),
-      taxonomy: { classes: [...CLASSES], index: tensor(index, [L, H]), offset: tensor(offset, [L, H, 2]) },
+      taxonomy: { classes, index: tensor(index, [L, H]), offset: tensor(offset, [L, H, 2]) },
     };
     if (r.cls) {
       attention.clsMaps = expandLayers(r.cls.maps, layers, L);
