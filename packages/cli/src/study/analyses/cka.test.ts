@@ -122,4 +122,17 @@ describe('cka analysis', () => {
     await expect(finishStudy([[a, s], [b, sb]], cfg)).rejects.toThrow(/^CKA across models needs at least 8 images seen by every model of the cka analysis on sample; got 4\. Raise its images option or use a larger dataset\.$/);
     expect(await finishStudy([[a, s]], cfg)).toEqual({});
   });
+
+  it('reports the pairs asked for, and names a pair’s unknown model in one line', async () => {
+    const sa = await runState(ckaAnalysis, passContext(a, dataset, config, backend), passA);
+    const sb = await runState(ckaAnalysis, passContext(b, dataset, config, backend), passB);
+    const three: [OpenModel, AnalysisState][] = [[a, sa], [b, sb], [{ ...a, name: 'a2' }, sa]];
+    const only = (await finishStudy(three, ckaConfig.parse({ ...config, pairs: [['a2', 'b']] }))).across!;
+    expect(only.pairCKA!.map((p) => [p.a, p.b])).toEqual([['b', 'a2']]);
+    expect(only.lastLayerCKA!.models).toEqual(['a', 'b', 'a2']);
+    expect((await finishStudy(three, ckaConfig.parse({ ...config, pairs: 'none' }))).across!.pairCKA).toBeUndefined();
+    await expect(finishStudy(three, ckaConfig.parse({ ...config, pairs: [['a', 'c']] }))).rejects.toThrow(
+      /^`pairs` of the cka analysis names model "c", which it did not run on \(have: a, b, a2\); list pairs of those models\.$/,
+    );
+  });
 });

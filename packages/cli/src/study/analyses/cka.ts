@@ -21,6 +21,8 @@ export const ckaConfig = analysisBase.extend({
   images: z.number().int().min(0).default(256),
   /** Residual CKA: skip input vs branch output of every attention and MLP residual add. */
   residual: z.boolean().default(true),
+  /** Pairs of models whose layer × layer CKA is reported: `all`, `none`, or a list of `[a, b]` model names (the last-layer matrix always covers every model). */
+  pairs: z.union([z.enum(['all', 'none']), z.array(z.tuple([z.string().min(1), z.string().min(1)])).nonempty()]).default('all'),
   /** Rescale each minibatch kernel to [0,1] first, as the paper's public code did (SPEC 8 `reference`). */
   reference: z.boolean().default(false),
 });
@@ -229,6 +231,13 @@ export const ckaAnalysis: StudyAnalysis = {
         return tensor(d, [n, 1, st.len]);
       }),
     );
+    const names = models.map((m) => m.model.name);
+    const { pairs } = cfg;
+    if (Array.isArray(pairs)) {
+      const bad = pairs.flat().find((n) => !names.includes(n));
+      if (bad !== undefined) throw new VitValueError(`\`pairs\` of the cka analysis names model "${bad}", which it did not run on (have: ${names.join(', ')}); list pairs of those models.`);
+    }
+    const wanted = (x: string, y: string) => pairs === 'all' || (Array.isArray(pairs) && pairs.some(([p, q]) => (p === x && q === y) || (p === y && q === x)));
     const M = models.length;
     const last = new Float32Array(M * M);
     for (let i = 0; i < M; i++) last[i * M + i] = 1;
@@ -244,9 +253,9 @@ export const ckaAnalysis: StudyAnalysis = {
         last[j * M + i] = v;
         const a = models[i].model;
         const b = models[j].model;
-        pairCKA.push({ a: a.name, b: b.name, matrix: expandMatrix(m, states[i].layers, a.layers, states[j].layers, b.layers), tokens: cfg.tokens });
+        if (wanted(a.name, b.name)) pairCKA.push({ a: a.name, b: b.name, matrix: expandMatrix(m, states[i].layers, a.layers, states[j].layers, b.layers), tokens: cfg.tokens });
       }
     }
-    return { across: { lastLayerCKA: { models: models.map((m) => m.model.name), matrix: tensor(last, [M, M]), tokens: cfg.tokens }, pairCKA } };
+    return { across: { lastLayerCKA: { models: names, matrix: tensor(last, [M, M]), tokens: cfg.tokens }, ...(pairCKA.length ? { pairCKA } : {}) } };
   },
 };
