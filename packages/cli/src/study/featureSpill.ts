@@ -1,0 +1,242 @@
+// Per-layer feature rows spilled to `.npy` files in an analysis's scratch folder, so that a
+// pass over any number of images keeps bounded memory (k-NN train sets, retrieval databases,
+// DAVIS frames, SPair images). The state (`toJSON`) records how many items each file holds;
+// `restore` truncates the files to that count after a kill, so what the checkpoint says is
+// exactly what is on disk. Shards are merged by listing their segments in shard order.
+import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { VitIoError, VitValueError } from '@vit/io';
+
+/** Bytes of the fixed `.npy` header (v1.0) of a spill file: magic, version, length, dict, padding. */
+const HEADER = 128;
+
+/** One shard's (or one run's) spill: the files of a folder and the items they hold, in stream order. */
+export interface SpillSegment {
+  /** Folder of the `layer-<l>.npy` files. */
+  dir: string;
+  /** Items written (rows of each file). */
+  count: number;
+  /** `StudyItem.index` of every item, in file order. */
+  index: Int32Array;
+  /** Class label of every item (`-1` when none). */
+  labels: Int32Array;
+}
+
+/** What {@link FeatureSpill.toJSON} writes: plain JSON (typed arrays as base64). */
+export interface FeatureSpillJSON {
+  kind: 'FeatureSpill';
+  version: 1;
+  layers: number[];
+  /** Shape of one item's rows per layer file (e.g. `[D]` or `[gh,gw,D]`); null before the first append. */
+  itemShape: number[] | null;
+  /** Segments; `dir: null` is the restoring context's own scratch folder. */
+  segments: { dir: string | null; count: number; index: string; labels: string }[];
+}
+
+const b64 = (a: Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+function fromB64(s: string, count: number, what: string): Int32Array {
+  const bytes = Buffer.from(s, 'base64');
+  if (bytes.byteLength !== count * 4) throw new VitValueError(`${what} of a FeatureSpill state holds ${bytes.byteLength / 4} entries; its count says ${count}. The checkpoint is damaged: delete the pass's cache folder and run again.`);
+  const out = new Int32Array(count);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+/** The 128-byte `.npy` header of a float32 C-order array of `shape`. */
+function npyHeader(shape: readonly number[]): Buffer {
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const len = HEADER - 10;
+  if (dict.length + 1 > len) throw new VitValueError(`FeatureSpill: shape (${shape.join(', ')}) does not fit a ${HEADER}-byte .npy header.`);
+  const buf = Buffer.alloc(HEADER, 0x20);
+  buf.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0); // \x93NUMPY v1.0
+  buf.writeUInt16LE(len, 8);
+  buf.write(dict, 10, 'latin1');
+  buf[HEADER - 1] = 0x0a;
+  return buf;
+}
+
+/**
+ * Per-layer float32 rows of a stream of items, appended to `<dir>/layer-<l>.npy` (valid `.npy`
+ * files at every checkpoint: the header's shape is rewritten after each append). Items keep
+ * their `StudyItem.index` and label so that analyses can tell train from test, queries from
+ * database, or find a frame, when they read the rows back in `finishModel`.
+ */
+export class FeatureSpill {
+  readonly layers: number[];
+  itemShape: number[] | null = null;
+  segments: SpillSegment[];
+  /** Index of the segment this state appends to (its own scratch folder); -1 after a merge-only restore. */
+  private own: number;
+
+  private constructor(layers: number[], segments: SpillSegment[], own: number) {
+    this.layers = layers;
+    this.segments = segments;
+    this.own = own;
+  }
+
+  /** A fresh spill in `dir` (stale files of an earlier run are removed). */
+  static async create(dir: string, layers: readonly number[]): Promise<FeatureSpill> {
+    await mkdir(dir, { recursive: true });
+    for (const l of layers) await rm(join(dir, `layer-${l}.npy`), { force: true });
+    return new FeatureSpill([...layers], [{ dir, count: 0, index: new Int32Array(0), labels: new Int32Array(0) }], 0);
+  }
+
+  /** Floats per item in every layer file. */
+  get width(): number {
+    return this.itemShape ? this.itemShape.reduce((a, b) => a * b, 1) : 0;
+  }
+
+  /** Items over every segment. */
+  get count(): number {
+    return this.segments.reduce((s, g) => s + g.count, 0);
+  }
+
+  /**
+   * Append `n` items: `rows[p]` holds the `n × width` floats of `layers[p]`.
+   * @throws VitValueError when the item shape differs from the first append's; VitIoError when a file cannot be written.
+   */
+  async append(rows: readonly Float32Array[], itemShape: readonly number[], index: ArrayLike<number>, labels: ArrayLike<number>): Promise<void> {
+    const seg = this.segments[this.own];
+    if (!seg) throw new VitValueError('FeatureSpill.append: this state was restored for merging only and cannot take more items.');
+    if (this.itemShape === null) this.itemShape = [...itemShape];
+    else if (this.itemShape.join() !== itemShape.join()) {
+      throw new VitValueError(`FeatureSpill.append: items of shape [${itemShape.join(',')}] after items of shape [${this.itemShape.join(',')}].`, { code: 'VIT_SHAPE_CHANGE' });
+    }
+    const n = index.length;
+    const w = this.width;
+    for (let p = 0; p < this.layers.length; p++) {
+      const file = join(seg.dir, `layer-${this.layers[p]}.npy`);
+      const data = rows[p];
+      if (data.length !== n * w) throw new VitValueError(`FeatureSpill.append: layer ${this.layers[p]} got ${data.length} floats for ${n} items of ${w}.`, { code: 'VIT_SHAPE' });
+      let fh;
+      try {
+        fh = await open(file, seg.count === 0 ? 'w' : 'r+');
+        await fh.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength), 0, data.byteLength, HEADER + seg.count * w * 4);
+        await fh.write(npyHeader([seg.count + n, ...this.itemShape]), 0, HEADER, 0);
+      } catch (cause) {
+        throw new VitIoError(`cannot append features to the scratch file (${(cause as Error).message}); check the disk space of the output folder.`, { code: 'VIT_IO_WRITE', file, cause });
+      } finally {
+        await fh?.close();
+      }
+    }
+    const idx = new Int32Array(seg.count + n);
+    idx.set(seg.index);
+    const lab = new Int32Array(seg.count + n);
+    lab.set(seg.labels);
+    for (let i = 0; i < n; i++) {
+      idx[seg.count + i] = index[i];
+      lab[seg.count + i] = labels[i];
+    }
+    seg.index = idx;
+    seg.labels = lab;
+    seg.count += n;
+  }
+
+  /** Add a later shard's items after this one's (shard order). */
+  merge(other: FeatureSpill): void {
+    if (other.layers.join() !== this.layers.join()) throw new VitValueError(`FeatureSpill.merge: layers ${other.layers.join(',')} differ from ${this.layers.join(',')}.`);
+    if (this.itemShape && other.itemShape && this.itemShape.join() !== other.itemShape.join()) {
+      throw new VitValueError(`FeatureSpill.merge: item shape [${other.itemShape.join(',')}] differs from [${this.itemShape.join(',')}].`, { code: 'VIT_SHAPE_CHANGE' });
+    }
+    this.itemShape ??= other.itemShape && [...other.itemShape];
+    this.segments.push(...other.segments.map((s) => ({ ...s })));
+  }
+
+  /** Plain JSON; the own segment's folder is written as `null` (rebased on restore). */
+  toJSON(): FeatureSpillJSON {
+    return {
+      kind: 'FeatureSpill',
+      version: 1,
+      layers: [...this.layers],
+      itemShape: this.itemShape && [...this.itemShape],
+      segments: this.segments.map((s, i) => ({ dir: i === this.own ? null : s.dir, count: s.count, index: b64(s.index), labels: b64(s.labels) })),
+    };
+  }
+
+  /**
+   * The spill {@link toJSON} wrote; the own segment lives in `dir`. Its files are truncated to the
+   * recorded item count (rows appended after the checkpoint, before a kill, are dropped).
+   * @throws VitIoError (`VIT_IO_TRUNCATED`) when a file holds fewer items than recorded.
+   */
+  static async restore(json: unknown, dir: string): Promise<FeatureSpill> {
+    const j = json as FeatureSpillJSON;
+    if (!j || j.kind !== 'FeatureSpill' || j.version !== 1 || !Array.isArray(j.segments)) {
+      throw new VitValueError('FeatureSpill.restore: not a FeatureSpill state of version 1; delete the pass cache folder and run again.');
+    }
+    let own = -1;
+    const segments = j.segments.map((s, i) => {
+      if (s.dir === null) own = i;
+      return { dir: s.dir ?? dir, count: s.count, index: fromB64(s.index, s.count, 'index'), labels: fromB64(s.labels, s.count, 'labels') };
+    });
+    const spill = new FeatureSpill([...j.layers], segments, own);
+    spill.itemShape = j.itemShape && [...j.itemShape];
+    if (own >= 0) {
+      const seg = segments[own];
+      await mkdir(seg.dir, { recursive: true });
+      if (seg.count === 0) for (const l of spill.layers) await rm(join(seg.dir, `layer-${l}.npy`), { force: true });
+      else {
+        const bytes = HEADER + seg.count * spill.width * 4;
+        for (const l of spill.layers) {
+          const file = join(seg.dir, `layer-${l}.npy`);
+          const size = await stat(file).then((s) => s.size, () => -1);
+          if (size < bytes) {
+            throw new VitIoError(`holds ${Math.max(0, Math.floor((size - HEADER) / (spill.width * 4)))} of the ${seg.count} items the checkpoint recorded; delete the pass's cache folder and run again.`, {
+              code: 'VIT_IO_TRUNCATED',
+              file,
+            });
+          }
+          if (size > bytes) {
+            const fh = await open(file, 'r+');
+            try {
+              await fh.truncate(bytes);
+              await fh.write(npyHeader([seg.count, ...spill.itemShape!]), 0, HEADER, 0);
+            } finally {
+              await fh.close();
+            }
+          }
+        }
+      }
+    }
+    return spill;
+  }
+
+  /**
+   * Read items `[start, start + n)` of segment `s` for the layer at position `p` of `layers`.
+   * @returns `n × width` floats.
+   */
+  async read(p: number, s: number, start: number, n: number): Promise<Float32Array> {
+    const seg = this.segments[s];
+    const w = this.width;
+    const out = new Float32Array(n * w);
+    if (n === 0) return out;
+    const file = join(seg.dir, `layer-${this.layers[p]}.npy`);
+    let fh;
+    try {
+      fh = await open(file, 'r');
+      const { bytesRead } = await fh.read(new Uint8Array(out.buffer), 0, out.byteLength, HEADER + start * w * 4);
+      if (bytesRead !== out.byteLength) throw new Error(`read ${bytesRead} of ${out.byteLength} bytes`);
+    } catch (cause) {
+      throw new VitIoError(`cannot read spilled features (${(cause as Error).message}); delete the pass's cache folder and run again.`, { code: 'VIT_IO_READ', file, cause });
+    } finally {
+      await fh?.close();
+    }
+    return out;
+  }
+
+  /**
+   * Every item in stream order (segments in shard order) in chunks of at most `chunk` items.
+   * @yields `{ s, start, n }`: segment, first item within it, item count.
+   */
+  *chunks(chunk: number): Generator<{ s: number; start: number; n: number }> {
+    for (let s = 0; s < this.segments.length; s++) {
+      for (let start = 0; start < this.segments[s].count; start += chunk) yield { s, start, n: Math.min(chunk, this.segments[s].count - start) };
+    }
+  }
+
+  /** Where each item index lives: `index → { s, row }` (the first occurrence). */
+  locate(): Map<number, { s: number; row: number }> {
+    const at = new Map<number, { s: number; row: number }>();
+    this.segments.forEach((seg, s) => seg.index.forEach((idx, row) => (at.has(idx) ? undefined : at.set(idx, { s, row }))));
+    return at;
+  }
+}
