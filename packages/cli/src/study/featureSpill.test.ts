@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ describe('FeatureSpill', () => {
     expect(s.count).toBe(5);
     const npy = parseNpy(readFileSync(join(dir, 'layer-5.npy')));
     expect(npy.tensor.shape).toEqual([5, 2, 2]);
-    expect(Array.from(npy.tensor.data)).toEqual([...rows(3, 4, 100), ...rows(2, 4, 150)]);
+    expect(Array.from(npy.tensor.data as Float32Array)).toEqual([...rows(3, 4, 100), ...rows(2, 4, 150)]);
     expect(Array.from(await s.read(0, 0, 2, 2))).toEqual([...rows(3, 4, 0).subarray(8), ...rows(2, 4, 50).subarray(0, 4)]);
     expect(Array.from(s.segments[0].index)).toEqual([7, 8, 9, 10, 11]);
     expect([...s.chunks(2)]).toEqual([{ s: 0, start: 0, n: 2 }, { s: 0, start: 2, n: 2 }, { s: 0, start: 4, n: 1 }]);
@@ -52,5 +52,17 @@ describe('FeatureSpill', () => {
     const m = await FeatureSpill.restore(roundTrip(a), join(work, 'c1'));
     expect([...m.locate().entries()].map(([i, at]) => [i, at.s, at.row])).toEqual([[0, 0, 0], [1, 0, 1], [2, 1, 0], [3, 1, 1], [4, 1, 2]]);
     expect(Array.from(await m.read(0, 1, 1, 2))).toEqual(Array.from(rows(3, 2, 10).subarray(2)));
+  });
+
+  it('a checkpoint whose scratch folder moved (output copied elsewhere) is read from the new folder', async () => {
+    const a = await FeatureSpill.create(join(work, 'd1'), [3]);
+    await a.append([rows(2, 2, 4)], [2], [0, 1], [0, 0]);
+    const json = roundTrip(a);
+    cpSync(join(work, 'd1'), join(work, 'd2'), { recursive: true });
+    rmSync(join(work, 'd1'), { recursive: true });
+    const m = await FeatureSpill.restore(json, join(work, 'd2'));
+    expect(Array.from(await m.read(0, 0, 0, 2))).toEqual(Array.from(rows(2, 2, 4)));
+    await m.append([rows(1, 2, 9)], [2], [2], [0]);
+    expect(m.segments[0].dir).toBe(join(work, 'd2'));
   });
 });

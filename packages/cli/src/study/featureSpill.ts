@@ -4,6 +4,7 @@
 // `restore` truncates the files to that count after a kill, so what the checkpoint says is
 // exactly what is on disk. Shards are merged by listing their segments in shard order.
 import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { VitIoError, VitValueError } from '@vit/io';
 
@@ -29,8 +30,10 @@ export interface FeatureSpillJSON {
   layers: number[];
   /** Shape of one item's rows per layer file (e.g. `[D]` or `[gh,gw,D]`); null before the first append. */
   itemShape: number[] | null;
-  /** Segments; `dir: null` is the restoring context's own scratch folder. */
-  segments: { dir: string | null; count: number; index: string; labels: string }[];
+  /** Segments in stream (shard) order, with the absolute folder of their files. */
+  segments: { dir: string; count: number; index: string; labels: string }[];
+  /** The segment this state appends to (its scratch folder; rebased there when the folder moved), or -1. */
+  own: number;
 }
 
 const b64 = (a: Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -134,6 +137,7 @@ export class FeatureSpill {
 
   /** Add a later shard's items after this one's (shard order). */
   merge(other: FeatureSpill): void {
+    if (other === this) throw new VitValueError('FeatureSpill.merge: a spill cannot absorb itself.');
     if (other.layers.join() !== this.layers.join()) throw new VitValueError(`FeatureSpill.merge: layers ${other.layers.join(',')} differ from ${this.layers.join(',')}.`);
     if (this.itemShape && other.itemShape && this.itemShape.join() !== other.itemShape.join()) {
       throw new VitValueError(`FeatureSpill.merge: item shape [${other.itemShape.join(',')}] differs from [${this.itemShape.join(',')}].`, { code: 'VIT_SHAPE_CHANGE' });
@@ -142,20 +146,23 @@ export class FeatureSpill {
     this.segments.push(...other.segments.map((s) => ({ ...s })));
   }
 
-  /** Plain JSON; the own segment's folder is written as `null` (rebased on restore). */
+  /** Plain JSON (typed arrays as base64). */
   toJSON(): FeatureSpillJSON {
     return {
       kind: 'FeatureSpill',
       version: 1,
       layers: [...this.layers],
       itemShape: this.itemShape && [...this.itemShape],
-      segments: this.segments.map((s, i) => ({ dir: i === this.own ? null : s.dir, count: s.count, index: b64(s.index), labels: b64(s.labels) })),
+      segments: this.segments.map((s) => ({ dir: s.dir, count: s.count, index: b64(s.index), labels: b64(s.labels) })),
+      own: this.own,
     };
   }
 
   /**
-   * The spill {@link toJSON} wrote; the own segment lives in `dir`. Its files are truncated to the
-   * recorded item count (rows appended after the checkpoint, before a kill, are dropped).
+   * The spill {@link toJSON} wrote. The own segment keeps its recorded folder, or moves to `dir`
+   * (the restoring context's scratch folder) when that folder no longer exists (an output folder
+   * copied elsewhere). Its files are truncated to the recorded item count (rows appended after the
+   * checkpoint, before a kill, are dropped).
    * @throws VitIoError (`VIT_IO_TRUNCATED`) when a file holds fewer items than recorded.
    */
   static async restore(json: unknown, dir: string): Promise<FeatureSpill> {
@@ -163,11 +170,13 @@ export class FeatureSpill {
     if (!j || j.kind !== 'FeatureSpill' || j.version !== 1 || !Array.isArray(j.segments)) {
       throw new VitValueError('FeatureSpill.restore: not a FeatureSpill state of version 1; delete the pass cache folder and run again.');
     }
-    let own = -1;
-    const segments = j.segments.map((s, i) => {
-      if (s.dir === null) own = i;
-      return { dir: s.dir ?? dir, count: s.count, index: fromB64(s.index, s.count, 'index'), labels: fromB64(s.labels, s.count, 'labels') };
-    });
+    const own = Number.isInteger(j.own) ? j.own : -1;
+    const segments = j.segments.map((s, i) => ({
+      dir: i === own && !existsSync(s.dir) ? dir : s.dir,
+      count: s.count,
+      index: fromB64(s.index, s.count, 'index'),
+      labels: fromB64(s.labels, s.count, 'labels'),
+    }));
     const spill = new FeatureSpill([...j.layers], segments, own);
     spill.itemShape = j.itemShape && [...j.itemShape];
     if (own >= 0) {

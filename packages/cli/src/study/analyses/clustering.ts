@@ -102,6 +102,7 @@ function itemMasks(ctx: PassContext, item: StudyItem): LabelledMask[] {
 function checkReader(ctx: PassContext): void {
   const c = ctx.config as ClusteringConfig;
   const need = c.features === 'object' ? 'coco' : c.features === 'part' ? 'partImageNet' : null;
+  if (!need && ctx.dataset.items.length > 0) itemLabels(ctx.dataset.items.slice(0, 1), ctx.dataset, `clustering (features: ${c.features})`);
   if (need && ctx.dataset.reader !== need) {
     throw new VitValueError(`clustering (features: ${c.features}) needs a ${need} dataset; "${ctx.dataset.name}" is read by ${ctx.dataset.reader}. Use features: cls or spatial there.`);
   }

@@ -98,6 +98,32 @@ describe('knn analysis', () => {
     expect((state as SpillState).spill.count).toBe(N);
   });
 
+  it('train: <dataset> — the train pass merged into the test pass (as the engine does with datasets()) equals knnPerLayer', async () => {
+    const two = studyOf({ type: 'knn', dataset: 'val', train: 'train', k: 5 }, [
+      { name: 'val', reader: 'folder', root },
+      { name: 'train', reader: 'folder', root },
+    ]);
+    const trainItems = items.slice(0, 24);
+    const testItems = items.slice(24).map((it, i) => ({ ...it, index: i }));
+    const trainSet = openDataset('train', 'folder', root, trainItems, { classes: labelsJson.classes }, labelsJson.classes);
+    const testSet = openDataset('val', 'folder', root, testItems, { classes: labelsJson.classes }, labelsJson.classes);
+    const testCtx = await passContext(model, testSet, two.study, two.config, join(work, 'e-val'));
+    const trainCtx = await passContext(model, trainSet, two.study, two.config, join(work, 'e-train'));
+    const testState = await knnAnalysis.start(testCtx);
+    const trainState = await knnAnalysis.start(trainCtx);
+    for (const b of batches) {
+      // batches of 8: 0–2 are train images, 3–4 test images
+      if (b.items[0].index < 24) await trainState.update(b.capture, b.items);
+      else await testState.update(b.capture, b.items.map((it) => ({ ...it, index: it.index - 24 })));
+    }
+    await expect(knnAnalysis.finishModel(testState, testCtx)).rejects.toThrow(/no image of the train set "train" reached this entry/);
+    testState.merge(trainState);
+    const frag = await knnAnalysis.finishModel(testState, testCtx);
+    const d = await direct();
+    expect(relDiff(frag.tasks!.knn!.top1.data, d.top1)).toBeLessThanOrEqual(1e-7);
+    expect(frag.tasks!.knn!.dataset).toBe('val');
+  });
+
   it('one line when the dataset has no split and no train set', async () => {
     const bare = openDataset('sample', 'folder', root, items, { classes: labelsJson.classes }, labelsJson.classes);
     const ctx = await passContext(model, bare, study, config, join(work, 'd'));

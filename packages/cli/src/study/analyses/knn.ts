@@ -64,6 +64,7 @@ function roleOf(ctx: PassContext): 'mixed' | 'train' | 'test' {
 function policy(ctx: PassContext): SpillPolicy {
   const c = ctx.config as KnnConfig;
   const role = roleOf(ctx);
+  if (ctx.dataset.items.length > 0) itemLabels(ctx.dataset.items.slice(0, 1), ctx.dataset, 'knn');
   const p = role === 'mixed' ? protocolOf(ctx.dataset)! : null;
   const inRange = (r: [number, number], i: number) => i >= r[0] && i < r[1];
   return {
@@ -123,6 +124,7 @@ async function knnOfSpill(state: SpillState, ctx: PassContext): Promise<{ layers
   const { spill } = state;
   const { isTest, isTrain } = split(state, ctx);
   const { k, temperature } = settings(ctx);
+  const c = ctx.config as KnnConfig;
   const numClasses = numClassesOf(state, ctx.dataset);
   const w = spill.width;
   const L = spill.layers.length;
@@ -140,6 +142,12 @@ async function knnOfSpill(state: SpillState, ctx: PassContext): Promise<{ layers
       const rows = pick.length === n ? block : new Float32Array(pick.length * w);
       if (pick.length !== n) pick.forEach((r, i) => rows.set(block.subarray(r * w, (r + 1) * w), i * w));
       await index.update({ features: [tensor(rows, [pick.length, w])], labels: Int32Array.from(pick, (r) => spill.segments[s].labels[start + r]) });
+    }
+    if (index.seen === 0 && c.train !== undefined) {
+      throw new VitValueError(
+        `knn of model "${ctx.model.name}": no image of the train set "${c.train}" reached this entry; the engine must run its pass too (StudyAnalysis.datasets) and merge it into the test pass's state.`,
+        { code: 'VIT_EMPTY' },
+      );
     }
     if (index.seen < k) {
       throw new VitValueError(`knn of model "${ctx.model.name}" on "${ctx.dataset.name}": k = ${k} but only ${index.seen} train images were seen; lower k or use more train images.`, { code: 'VIT_K_TOO_LARGE' });
