@@ -7,7 +7,7 @@ import type { Tensor } from '@vit/io';
 import { FeatureCollector, gaussianLike } from '@vit/features';
 import { knnPerLayer } from '@vit/tasks';
 import { knnAnalysis, knnConfig } from './knn.js';
-import { capturePass, openDataset, passContext, relDiff, runStates, studyOf, tinyModel, zooBench } from './testFixtures.js';
+import { capturePass, openDataset, passContext, plantedCapture, plantedModel, relDiff, runStates, studyOf, tinyModel, zooBench } from './testFixtures.js';
 import type { Batch } from './testFixtures.js';
 import type { OpenDataset, OpenModel, StudyItem } from '../types.js';
 import type { SpillState } from './spillState.js';
@@ -122,6 +122,23 @@ describe('knn analysis', () => {
     const d = await direct();
     expect(relDiff(frag.tasks!.knn!.top1.data, d.top1)).toBeLessThanOrEqual(1e-7);
     expect(frag.tasks!.knn!.dataset).toBe('val');
+  });
+
+  it('planted structure: a layer whose CLS token is the one-hot label scores 1, a layer of noise about chance', async () => {
+    const D = 10;
+    const n = 200;
+    const labels = Array.from({ length: n }, (_, i) => (i * 7) % 10);
+    const noise = gaussianLike(tensor(new Float32Array(n * D), [n, D]), { seed: 3 }).data;
+    const onehot = new Float32Array(n * D);
+    labels.forEach((l, i) => (onehot[i * D + l] = 1));
+    const its: StudyItem[] = labels.map((label, i) => ({ index: i, id: String(i), path: `/planted/${i}.png`, label }));
+    const ds = openDataset('p', 'folder', '/planted', its, { knnProtocol: { train: [0, 150], test: [150, 200] } });
+    const ctx = await passContext(plantedModel(2, D), ds, study, config, join(work, 'f'));
+    const state = await knnAnalysis.start(ctx);
+    for (let s = 0; s < n; s += 50) await state.update(plantedCapture([noise.slice(s * D, (s + 50) * D), onehot.slice(s * D, (s + 50) * D)], D), its.slice(s, s + 50));
+    const { top1 } = (await knnAnalysis.finishModel(state, ctx)).tasks!.knn!;
+    expect(top1.data[1]).toBe(1);
+    expect(top1.data[0]).toBeLessThan(0.4); // 10 classes: chance 0.1
   });
 
   it('one line when the dataset has no split and no train set', async () => {

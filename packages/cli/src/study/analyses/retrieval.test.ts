@@ -8,7 +8,7 @@ import { retrievalPerLayer } from '@vit/tasks';
 import { revisited, writeSyntheticRevisited } from '@vit/datasets';
 import type { RevisitedDataset } from '@vit/datasets';
 import { retrievalAnalysis, retrievalConfig } from './retrieval.js';
-import { capturePass, openDataset, passContext, relDiff, runStates, studyOf, tinyModel } from './testFixtures.js';
+import { capturePass, openDataset, passContext, plantedCapture, plantedModel, relDiff, runStates, studyOf, tinyModel } from './testFixtures.js';
 import type { Batch } from './testFixtures.js';
 import type { OpenDataset, OpenModel, StudyItem } from '../types.js';
 
@@ -82,5 +82,17 @@ describe('retrieval analysis', () => {
     expect(frag.baselines!.retrieval).toBe(d.medium.mAP.data[0]);
     const partial = await runStates(retrievalAnalysis, ctxOf, batches.slice(0, -1), join(work, 'd'), { kind: 'whole' });
     await expect(retrievalAnalysis.finishModel(partial.state, partial.ctx)).rejects.toThrow(/of the 15 database images were not seen/);
+  });
+
+  it('planted structure: features equal to the query one-hot of each positive give mAP 1 under every protocol', async () => {
+    const D = 3;
+    const all = [...ds.queries.map((_, q) => q), ...ds.database.map((_, i) => i % 3)]; // query q, database image i → one-hot of i mod 3
+    const rows = new Float32Array(all.length * D);
+    all.forEach((c, i) => (rows[i * D + c] = 1));
+    const ctx = await passContext(plantedModel(1, D), dataset, study, config, join(work, 'e'));
+    const state = await retrievalAnalysis.start(ctx);
+    await state.update(plantedCapture([rows], D), items);
+    const r = (await retrievalAnalysis.finishModel(state, ctx)).tasks!.retrieval!;
+    expect([r.easy!.data[0], r.medium!.data[0], r.hard!.data[0]]).toEqual([1, 1, 1]);
   });
 });

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveBackend } from '@vit/io';
+import { resolveBackend, tensor } from '@vit/io';
 import type { NumericBackend } from '@vit/io';
 import { ViTSession, inspectModel, preprocessPreset, writeViT } from '@vit/runtime';
 import type { Capture } from '@vit/runtime';
@@ -146,4 +146,20 @@ export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
     m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1e-12, Math.abs(b[i])));
   }
   return m;
+}
+
+/** A capture built by hand: per layer the CLS rows `[B,D]` (one spatial token of zeros after each), for planted-structure tests. */
+export function plantedCapture(cls: readonly Float32Array[], D: number): Capture {
+  const B = cls[0].length / D;
+  const block = cls.map((rows) => {
+    const out = new Float32Array(B * 2 * D);
+    for (let b = 0; b < B; b++) out.set(rows.subarray(b * D, (b + 1) * D), b * 2 * D);
+    return tensor(out, [B, 2, D]);
+  });
+  return { taps: { block }, layers: cls.map((_, l) => l + 1), grid: { gh: 1, gw: 1, prefix: 1, patch: 8 }, meta: { batch: B, ids: [], indices: [], labels: [], skipped: [] } };
+}
+
+/** An OpenModel of `layers` blocks of width `dim` on a 1×1 grid (no file: for hand-built captures). */
+export function plantedModel(layers: number, dim: number): OpenModel {
+  return { name: 'planted', onnx: '', hash: '', source: 'planted', preset: 'imagenet', layers, heads: 1, dim, grid: [1, 1], prefix: 1, patch: 8, imageSize: [8, 8] };
 }
