@@ -60,6 +60,15 @@ describe('retrieval analysis', () => {
     }
   });
 
+  it('layers: [2] reports layer 2 (the numbers of the second layer of the full run)', async () => {
+    const one = studyOf({ type: 'retrieval', dataset: 'rox', layers: [2] }, [{ name: 'rox', reader: 'revisited', root: '/r' }]);
+    const { state, ctx } = await runStates(retrievalAnalysis, (s) => passContext(model, dataset, one.study, one.config, s), batches, join(work, 'g'), { kind: 'whole' });
+    const r = (await retrievalAnalysis.finishModel(state, ctx)).tasks!.retrieval!;
+    const d = await direct();
+    expect(r.layers).toEqual([2]);
+    expect(relDiff(r.hard!.data, [d.hard.mAP.data[1]])).toBeLessThanOrEqual(1e-7);
+  });
+
   it('shards merged (queries and database in different shards) and a resumed run equal one run', async () => {
     const w = await runStates(retrievalAnalysis, ctxOf, batches, join(work, 'b'), { kind: 'whole' });
     const ref = (await retrievalAnalysis.finishModel(w.state, w.ctx)).tasks!.retrieval!;

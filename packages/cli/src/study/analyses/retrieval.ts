@@ -135,7 +135,7 @@ export const retrievalAnalysis: StudyAnalysis = {
   },
   async finishModel(state, ctx): Promise<ModelFragment> {
     const r = await retrievalOfSpill(state as SpillState, ctx, `retrieval of model "${ctx.model.name}" on "${ctx.dataset.name}"`);
-    return { tasks: { retrieval: { layers: r.layers, easy: f32(r.easy.mAP), medium: f32(r.medium.mAP), hard: f32(r.hard.mAP), dataset: ctx.dataset.name } } };
+    return { tasks: { retrieval: { layers: [...(state as SpillState).spill.layers], easy: f32(r.easy.mAP), medium: f32(r.medium.mAP), hard: f32(r.hard.mAP), dataset: ctx.dataset.name } } };
   },
   async finishStudy(models: readonly FinishedModel[], ctx): Promise<StudyFragment> {
     if (models.length === 0) return {};
