@@ -23,6 +23,10 @@ describe('FeatureSpill', () => {
     expect(Array.from(npy.tensor.data as Float32Array)).toEqual([...rows(3, 4, 100), ...rows(2, 4, 150)]);
     expect(Array.from(await s.read(0, 0, 2, 2))).toEqual([...rows(3, 4, 0).subarray(8), ...rows(2, 4, 50).subarray(0, 4)]);
     expect(Array.from(s.segments[0].index)).toEqual([7, 8, 9, 10, 11]);
+    const items = parseNpy(readFileSync(join(dir, 'items.npy'))).tensor;
+    expect(items.shape).toEqual([5, 2]);
+    expect(Array.from(items.data as Int32Array)).toEqual([7, 1, 8, 0, 9, 1, 10, 0, 11, 0]);
+    expect(JSON.stringify(s.toJSON()).length).toBeLessThan(300); // counts only: item indices live in items.npy
     expect([...s.chunks(2)]).toEqual([{ s: 0, start: 0, n: 2 }, { s: 0, start: 2, n: 2 }, { s: 0, start: 4, n: 1 }]);
     await expect(s.append([rows(1, 3, 0), rows(1, 3, 0)], [3], [12], [0])).rejects.toThrow(/items of shape \[3\] after items of shape \[2,2\]/);
   });
@@ -35,6 +39,8 @@ describe('FeatureSpill', () => {
     await s.append([rows(2, 3, 9)], [3], [4, 5], [0, 0]); // lost to a kill
     const r = await FeatureSpill.restore(checkpoint, dir);
     expect(statSync(join(dir, 'layer-1.npy')).size).toBe(128 + 4 * 3 * 4);
+    expect(statSync(join(dir, 'items.npy')).size).toBe(128 + 4 * 8);
+    expect(Array.from(r.segments[0].index)).toEqual([0, 1, 2, 3]);
     expect(parseNpy(readFileSync(join(dir, 'layer-1.npy'))).tensor.shape).toEqual([4, 3]);
     await r.append([rows(1, 3, 5)], [3], [4], [1]);
     expect(Array.from(await r.read(0, 0, 0, 5))).toEqual([...rows(4, 3, 0), ...rows(1, 3, 5)]);

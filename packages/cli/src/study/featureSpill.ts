@@ -10,6 +10,8 @@ import { VitIoError, VitValueError } from '@vit/io';
 
 /** Bytes of the fixed `.npy` header (v1.0) of a spill file: magic, version, length, dict, padding. */
 const HEADER = 128;
+/** The file of the items' `[index, label]` pairs (int32 `[N,2]`). */
+const ITEMS = 'items.npy';
 
 /** One shard's (or one run's) spill: the files of a folder and the items they hold, in stream order. */
 export interface SpillSegment {
@@ -30,24 +32,63 @@ export interface FeatureSpillJSON {
   layers: number[];
   /** Shape of one item's rows per layer file (e.g. `[D]` or `[gh,gw,D]`); null before the first append. */
   itemShape: number[] | null;
-  /** Segments in stream (shard) order, with the absolute folder of their files. */
-  segments: { dir: string; count: number; index: string; labels: string }[];
+  /** Segments in stream (shard) order: the absolute folder of their files and the items they hold (item indices and labels are in its `items.npy`). */
+  segments: { dir: string; count: number }[];
   /** The segment this state appends to (its scratch folder; rebased there when the folder moved), or -1. */
   own: number;
 }
 
-const b64 = (a: Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-function fromB64(s: string, count: number, what: string): Int32Array {
-  const bytes = Buffer.from(s, 'base64');
-  if (bytes.byteLength !== count * 4) throw new VitValueError(`${what} of a FeatureSpill state holds ${bytes.byteLength / 4} entries; its count says ${count}. The checkpoint is damaged: delete the pass's cache folder and run again.`);
-  const out = new Int32Array(count);
-  new Uint8Array(out.buffer).set(bytes);
-  return out;
+/** Write `bytes` at `offset` of `file` and rewrite its header. */
+async function writeAt(file: string, create: boolean, bytes: Uint8Array, offset: number, header: Buffer): Promise<void> {
+  let fh;
+  try {
+    fh = await open(file, create ? 'w' : 'r+');
+    await fh.write(bytes, 0, bytes.byteLength, offset);
+    await fh.write(header, 0, HEADER, 0);
+  } catch (cause) {
+    throw new VitIoError(`cannot append to the scratch file (${(cause as Error).message}); check the disk space of the output folder.`, { code: 'VIT_IO_WRITE', file, cause });
+  } finally {
+    await fh?.close();
+  }
 }
 
-/** The 128-byte `.npy` header of a float32 C-order array of `shape`. */
-function npyHeader(shape: readonly number[]): Buffer {
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+/** Bytes `[offset, offset + out.byteLength)` of `file` into `out`. */
+async function readAt(file: string, out: Uint8Array, offset: number): Promise<void> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+    const { bytesRead } = await fh.read(out, 0, out.byteLength, offset);
+    if (bytesRead !== out.byteLength) throw new Error(`read ${bytesRead} of ${out.byteLength} bytes`);
+  } catch (cause) {
+    throw new VitIoError(`cannot read spilled features (${(cause as Error).message}); delete the pass's cache folder and run again.`, { code: 'VIT_IO_READ', file, cause });
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Truncate `file` to `bytes` (rewriting its header) when longer; throw when shorter. */
+async function truncateTo(file: string, bytes: number, header: Buffer, count: number, rowBytes: number): Promise<void> {
+  const size = await stat(file).then((x) => x.size, () => -1);
+  if (size < bytes) {
+    throw new VitIoError(`holds ${Math.max(0, Math.floor((size - HEADER) / rowBytes))} of the ${count} items the checkpoint recorded; delete the pass's cache folder and run again.`, {
+      code: 'VIT_IO_TRUNCATED',
+      file,
+    });
+  }
+  if (size > bytes) {
+    const fh = await open(file, 'r+');
+    try {
+      await fh.truncate(bytes);
+      await fh.write(header, 0, HEADER, 0);
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+/** The 128-byte `.npy` header of a C-order array of `shape` (`<f4` float32 or `<i4` int32). */
+function npyHeader(shape: readonly number[], descr: '<f4' | '<i4' = '<f4'): Buffer {
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
   const len = HEADER - 10;
   if (dict.length + 1 > len) throw new VitValueError(`FeatureSpill: shape (${shape.join(', ')}) does not fit a ${HEADER}-byte .npy header.`);
   const buf = Buffer.alloc(HEADER, 0x20);
@@ -70,6 +111,8 @@ export class FeatureSpill {
   segments: SpillSegment[];
   /** Index of the segment this state appends to (its own scratch folder); -1 after a merge-only restore. */
   private own: number;
+  /** Growing storage behind the own segment's `index` / `labels`. */
+  private buf = { index: new Int32Array(0), labels: new Int32Array(0) };
 
   private constructor(layers: number[], segments: SpillSegment[], own: number) {
     this.layers = layers;
@@ -80,7 +123,7 @@ export class FeatureSpill {
   /** A fresh spill in `dir` (stale files of an earlier run are removed). */
   static async create(dir: string, layers: readonly number[]): Promise<FeatureSpill> {
     await mkdir(dir, { recursive: true });
-    for (const l of layers) await rm(join(dir, `layer-${l}.npy`), { force: true });
+    for (const f of [...layers.map((l) => `layer-${l}.npy`), ITEMS]) await rm(join(dir, f), { force: true });
     return new FeatureSpill([...layers], [{ dir, count: 0, index: new Int32Array(0), labels: new Int32Array(0) }], 0);
   }
 
@@ -107,32 +150,36 @@ export class FeatureSpill {
     }
     const n = index.length;
     const w = this.width;
-    for (let p = 0; p < this.layers.length; p++) {
-      const file = join(seg.dir, `layer-${this.layers[p]}.npy`);
-      const data = rows[p];
+    rows.forEach((data, p) => {
       if (data.length !== n * w) throw new VitValueError(`FeatureSpill.append: layer ${this.layers[p]} got ${data.length} floats for ${n} items of ${w}.`, { code: 'VIT_SHAPE' });
-      let fh;
-      try {
-        fh = await open(file, seg.count === 0 ? 'w' : 'r+');
-        await fh.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength), 0, data.byteLength, HEADER + seg.count * w * 4);
-        await fh.write(npyHeader([seg.count + n, ...this.itemShape]), 0, HEADER, 0);
-      } catch (cause) {
-        throw new VitIoError(`cannot append features to the scratch file (${(cause as Error).message}); check the disk space of the output folder.`, { code: 'VIT_IO_WRITE', file, cause });
-      } finally {
-        await fh?.close();
-      }
+    });
+    for (let p = 0; p < this.layers.length; p++) {
+      const data = rows[p];
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      await writeAt(join(seg.dir, `layer-${this.layers[p]}.npy`), seg.count === 0, bytes, HEADER + seg.count * w * 4, npyHeader([seg.count + n, ...this.itemShape]));
     }
-    const idx = new Int32Array(seg.count + n);
-    idx.set(seg.index);
-    const lab = new Int32Array(seg.count + n);
-    lab.set(seg.labels);
+    const items = new Int32Array(2 * n);
     for (let i = 0; i < n; i++) {
-      idx[seg.count + i] = index[i];
-      lab[seg.count + i] = labels[i];
+      items[2 * i] = index[i];
+      items[2 * i + 1] = labels[i];
     }
-    seg.index = idx;
-    seg.labels = lab;
+    await writeAt(join(seg.dir, ITEMS), seg.count === 0, new Uint8Array(items.buffer), HEADER + seg.count * 8, npyHeader([seg.count + n, 2], '<i4'));
+    // grow by doubling (the segment shows views of the first `count` entries)
+    if (this.buf.index.length < seg.count + n) {
+      const cap = Math.max(seg.count + n, 2 * this.buf.index.length, 256);
+      const idx = new Int32Array(cap);
+      idx.set(seg.index);
+      const lab = new Int32Array(cap);
+      lab.set(seg.labels);
+      this.buf = { index: idx, labels: lab };
+    }
+    for (let i = 0; i < n; i++) {
+      this.buf.index[seg.count + i] = index[i];
+      this.buf.labels[seg.count + i] = labels[i];
+    }
     seg.count += n;
+    seg.index = this.buf.index.subarray(0, seg.count);
+    seg.labels = this.buf.labels.subarray(0, seg.count);
   }
 
   /** Add a later shard's items after this one's (shard order). */
@@ -146,14 +193,14 @@ export class FeatureSpill {
     this.segments.push(...other.segments.map((s) => ({ ...s })));
   }
 
-  /** Plain JSON (typed arrays as base64). */
+  /** Plain JSON: layers, item shape, and per segment its folder and item count. */
   toJSON(): FeatureSpillJSON {
     return {
       kind: 'FeatureSpill',
       version: 1,
       layers: [...this.layers],
       itemShape: this.itemShape && [...this.itemShape],
-      segments: this.segments.map((s) => ({ dir: s.dir, count: s.count, index: b64(s.index), labels: b64(s.labels) })),
+      segments: this.segments.map((s) => ({ dir: s.dir, count: s.count })),
       own: this.own,
     };
   }
@@ -171,40 +218,27 @@ export class FeatureSpill {
       throw new VitValueError('FeatureSpill.restore: not a FeatureSpill state of version 1; delete the pass cache folder and run again.');
     }
     const own = Number.isInteger(j.own) ? j.own : -1;
-    const segments = j.segments.map((s, i) => ({
-      dir: i === own && !existsSync(s.dir) ? dir : s.dir,
-      count: s.count,
-      index: fromB64(s.index, s.count, 'index'),
-      labels: fromB64(s.labels, s.count, 'labels'),
-    }));
+    const segments: SpillSegment[] = j.segments.map((s, i) => ({ dir: i === own && !existsSync(s.dir) ? dir : s.dir, count: s.count, index: new Int32Array(0), labels: new Int32Array(0) }));
     const spill = new FeatureSpill([...j.layers], segments, own);
     spill.itemShape = j.itemShape && [...j.itemShape];
-    if (own >= 0) {
-      const seg = segments[own];
-      await mkdir(seg.dir, { recursive: true });
-      if (seg.count === 0) for (const l of spill.layers) await rm(join(seg.dir, `layer-${l}.npy`), { force: true });
-      else {
-        const bytes = HEADER + seg.count * spill.width * 4;
-        for (const l of spill.layers) {
-          const file = join(seg.dir, `layer-${l}.npy`);
-          const size = await stat(file).then((s) => s.size, () => -1);
-          if (size < bytes) {
-            throw new VitIoError(`holds ${Math.max(0, Math.floor((size - HEADER) / (spill.width * 4)))} of the ${seg.count} items the checkpoint recorded; delete the pass's cache folder and run again.`, {
-              code: 'VIT_IO_TRUNCATED',
-              file,
-            });
-          }
-          if (size > bytes) {
-            const fh = await open(file, 'r+');
-            try {
-              await fh.truncate(bytes);
-              await fh.write(npyHeader([seg.count, ...spill.itemShape!]), 0, HEADER, 0);
-            } finally {
-              await fh.close();
-            }
-          }
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i];
+      if (i === own) {
+        await mkdir(seg.dir, { recursive: true });
+        if (seg.count === 0) {
+          for (const f of [...spill.layers.map((l) => `layer-${l}.npy`), ITEMS]) await rm(join(seg.dir, f), { force: true });
+          continue;
         }
+        for (const l of spill.layers) {
+          await truncateTo(join(seg.dir, `layer-${l}.npy`), HEADER + seg.count * spill.width * 4, npyHeader([seg.count, ...spill.itemShape!]), seg.count, spill.width * 4);
+        }
+        await truncateTo(join(seg.dir, ITEMS), HEADER + seg.count * 8, npyHeader([seg.count, 2], '<i4'), seg.count, 8);
       }
+      if (seg.count === 0) continue;
+      const items = new Int32Array(2 * seg.count);
+      await readAt(join(seg.dir, ITEMS), new Uint8Array(items.buffer), HEADER);
+      seg.index = Int32Array.from({ length: seg.count }, (_, r) => items[2 * r]);
+      seg.labels = Int32Array.from({ length: seg.count }, (_, r) => items[2 * r + 1]);
     }
     return spill;
   }
@@ -218,17 +252,7 @@ export class FeatureSpill {
     const w = this.width;
     const out = new Float32Array(n * w);
     if (n === 0) return out;
-    const file = join(seg.dir, `layer-${this.layers[p]}.npy`);
-    let fh;
-    try {
-      fh = await open(file, 'r');
-      const { bytesRead } = await fh.read(new Uint8Array(out.buffer), 0, out.byteLength, HEADER + start * w * 4);
-      if (bytesRead !== out.byteLength) throw new Error(`read ${bytesRead} of ${out.byteLength} bytes`);
-    } catch (cause) {
-      throw new VitIoError(`cannot read spilled features (${(cause as Error).message}); delete the pass's cache folder and run again.`, { code: 'VIT_IO_READ', file, cause });
-    } finally {
-      await fh?.close();
-    }
+    await readAt(join(seg.dir, `layer-${this.layers[p]}.npy`), new Uint8Array(out.buffer), HEADER + start * w * 4);
     return out;
   }
 
