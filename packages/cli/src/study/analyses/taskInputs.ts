@@ -73,14 +73,14 @@ export function itemRows(t: Tensor, keep: readonly number[], mode: RowMode, grid
 }
 
 /**
- * The evaluation transform a pass applies to `model`'s images: its preprocessing preset at the
- * model's input size (Resize → CenterCrop), for {@link transformMask} / {@link transformKeypoints}.
+ * The geometry of the evaluation transform a pass applies to `model`'s images (as the engine's
+ * session transform: the preprocessing preset scaled to the input size, `⌊min(h,w) / crop_pct⌋`;
+ * crop_pct-1 presets resize to cover the crop), for `transformMask` / `transformKeypoints`.
  */
 export function modelGeometry(model: OpenModel): TransformGeometryOptions & { patch: number } {
   const [h, w] = model.imageSize;
-  if (h !== w) return { crop: [h, w], patch: model.patch };
-  const p = preprocessPreset(model.preset, { crop: h });
-  return { crop: p.crop, resize: p.resize, patch: model.patch };
+  const p = preprocessPreset(model.preset, { crop: Math.min(h, w) });
+  return p.cropPct === 1 ? { crop: [h, w], patch: model.patch } : { crop: [h, w], resize: p.resize, patch: model.patch };
 }
 
 /** Class labels of the batch items, or a one-line error naming the dataset. */
