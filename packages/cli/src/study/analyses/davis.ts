@@ -84,7 +84,9 @@ async function truthOf(video: DavisVideo, n: number, model: OpenModel): Promise<
   for (let f = 0; f < n; f++) {
     const fr = video.frames[f];
     if (!fr.maskPath) throw new VitValueError(`davis: frame "${fr.id}" has no annotation PNG; J&F needs the annotation of every frame (use the val split).`, { code: 'VIT_DATASET_LAYOUT' });
-    out.push(transformMask(await fr.loadMask(), geom).mask);
+    const m = transformMask(await fr.loadMask(), geom).mask as Tensor<Uint8Array>;
+    for (let i = 0; i < m.data.length; i++) if (m.data[i] === 255) m.data[i] = 0; // DAVIS "void" is not an object
+    out.push(m);
   }
   return out;
 }

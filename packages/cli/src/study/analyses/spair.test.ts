@@ -38,22 +38,23 @@ beforeAll(async () => {
 }, 60_000);
 
 /** Directly: the pair's keypoints through the preset geometry, features from the captures → keypointsPerLayer. */
-async function direct(features: (path: string) => Tensor[]) {
+async function direct(features: (path: string) => Tensor[], g: typeof geom = geom) {
   const pairs: KeypointLayerPair[] = [];
   for (const p of ds.samples) {
     const [S, T] = [p.source, p.target];
     const sizeOf = async (path: string) => (await readImage(path)).shape.slice(0, 2) as [number, number];
-    const s = transformKeypoints(S.keypoints, await sizeOf(S.path), geom);
-    const t = transformKeypoints(T.keypoints, await sizeOf(T.path), geom);
+    const s = transformKeypoints(S.keypoints, await sizeOf(S.path), g);
+    const t = transformKeypoints(T.keypoints, await sizeOf(T.path), g);
     const srcKps: Keypoint[] = [];
     const tgtKps: Keypoint[] = [];
+    const clamp = (v: number) => Math.min(31, Math.max(0, v));
     s.inside.forEach((ok, i) => {
       if (ok && t.inside[i]) {
-        srcKps.push([s.points.data[2 * i], s.points.data[2 * i + 1]]);
-        tgtKps.push([t.points.data[2 * i], t.points.data[2 * i + 1]]);
+        srcKps.push([clamp(s.points.data[2 * i]), clamp(s.points.data[2 * i + 1])]);
+        tgtKps.push([clamp(t.points.data[2 * i]), clamp(t.points.data[2 * i + 1])]);
       }
     });
-    const box = transformKeypoints(tensor(Float32Array.from(T.bbox), [2, 2]), await sizeOf(T.path), geom).points.data;
+    const box = transformKeypoints(tensor(Float32Array.from(T.bbox), [2, 2]), await sizeOf(T.path), g).points.data;
     pairs.push({ category: p.category, src: features(S.path), tgt: features(T.path), srcKps, tgtKps, bboxSize: Math.max(box[2] - box[0], box[3] - box[1]), size: 32 });
   }
   expect(pairs.reduce((n, p) => n + p.srcKps.length, 0)).toBeGreaterThan(0);
@@ -74,6 +75,17 @@ describe('spair analysis', () => {
     const d = await direct((p) => byPath.get(p)!);
     expect(r.layers).toEqual([1, 2]);
     expect(r.alpha).toBe(0.1);
+    expect(relDiff(r.pck.data, d.mean.data)).toBeLessThanOrEqual(1e-7);
+  });
+
+  it('the imagenet-dino preset (resize 36, crop 32): keypoints half a pixel outside the crop are clamped onto it, as directly', async () => {
+    const dino = { ...model, preset: 'imagenet-dino' };
+    const dinoBatches = await capturePass(dino, items, 3);
+    const { state, ctx } = await runStates(spairAnalysis, (s) => passContext(dino, dataset, study, config, s), dinoBatches, join(work, 'dino'), { kind: 'whole' });
+    const r = (await spairAnalysis.finishModel(state, ctx)).tasks!.spair!;
+    const byPath = new Map<string, Tensor[]>();
+    for (const b of dinoBatches) b.items.forEach((it, r) => byPath.set(it.path, b.capture.taps.block!.map((t) => tensor(t.data.slice((r * 17 + 1) * 16, (r + 1) * 17 * 16), [4, 4, 16]))));
+    const d = await direct((p) => byPath.get(p)!, { ...preprocessPreset('imagenet-dino', { crop: 32 }), patch: 8 });
     expect(relDiff(r.pck.data, d.mean.data)).toBeLessThanOrEqual(1e-7);
   });
 

@@ -66,10 +66,12 @@ async function pairGeometry(pair: SpairPair, model: OpenModel): Promise<{ srcKps
   const t = await map(pair.target);
   const srcKps: Keypoint[] = [];
   const tgtKps: Keypoint[] = [];
+  // a point within half a pixel of the border lies in the border pixel (transformKeypoints' `inside`): clamp it onto the frame
+  const at = (v: number) => Math.min(h - 1, Math.max(0, v));
   for (let i = 0; i < s.inside.length; i++) {
     if (!s.inside[i] || !t.inside[i]) continue;
-    srcKps.push([s.points.data[2 * i], s.points.data[2 * i + 1]]);
-    tgtKps.push([t.points.data[2 * i], t.points.data[2 * i + 1]]);
+    srcKps.push([at(s.points.data[2 * i]), at(s.points.data[2 * i + 1])]);
+    tgtKps.push([at(t.points.data[2 * i]), at(t.points.data[2 * i + 1])]);
   }
   const [x1, y1, x2, y2] = pair.target.bbox;
   const box = transformKeypoints(tensor(new Float32Array([x1, y1, x2, y2]), [2, 2]), await sizeOf(pair.target.path), geom).points.data;
