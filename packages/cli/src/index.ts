@@ -11,3 +11,5 @@ export { registerReport } from './commands/report.js';
 export type { ReportJson } from './commands/report.js';
 export { registerInspectCheckpoint } from './commands/inspectCheckpoint.js';
 export type { InspectCheckpointJson } from './commands/inspectCheckpoint.js';
+export { writeSlurmScript } from './study/slurm.js';
+export type { SlurmScripts, WriteSlurmScriptOptions } from './study/slurm.js';

@@ -6,11 +6,8 @@ import { writeSlurmScript, type SlurmScripts } from './slurm.js';
 
 const VERB = 'vit study slurm';
 
-/** The JSON object `vit study slurm --json` prints. */
-export type StudySlurmJson = SlurmScripts;
-
 interface Opts {
-  out: string;
+  out?: string;
   shards: string;
   partition?: string;
   time?: string;
@@ -54,7 +51,7 @@ export function registerStudySlurm(study: Command): Command {
     .command('slurm')
     .description('Write an sbatch --array script that runs the study in N shards, plus a merge job that runs once they all succeeded, and print the command that submits them.')
     .argument('<config>', 'the study config (study.json or study.yaml)')
-    .requiredOption('--out <dir>', "the study's output folder (the scripts go to <dir>/slurm/)")
+    .option('--out <dir>', "the study's output folder (the scripts go to <dir>/slurm/; required)")
     .requiredOption('--shards <n>', 'number of shards: array tasks 1..n, each runs `vit study --shard k/n`')
     .option('--partition <name>', 'Slurm partition')
     .option('--time <limit>', 'time limit per job (minutes, HH:MM:SS, D-HH:MM, …)')
@@ -69,8 +66,11 @@ export function registerStudySlurm(study: Command): Command {
     .option('--vit <command>', 'the command that runs vit on the compute nodes, e.g. "npx vit" (default: this node and this vit, by absolute paths)')
     .option('--no-merge', 'do not submit the merge job (run `vit study merge DIR` yourself)')
     .option('--json', 'print exactly one JSON object')
-    .action(async (config: string, opts: Opts, cmd: Command) => {
+    .action(async (config: string, _opts: Opts, cmd: Command) => {
       const { out } = outputOf(cmd);
+      // `vit study` defines --out, --device and --json too, and commander gives them to it: read both.
+      const opts = cmd.optsWithGlobals() as Opts;
+      if (!opts.out) throw new VitValueError(`\`--out <dir>\` of ${VERB} is needed: the study's output folder (the scripts go to <dir>/slurm/).`);
       const shards = parsePositiveInt(opts.shards, '--shards', VERB);
       if (opts.device !== undefined && opts.device !== 'cpu' && opts.device !== 'cuda') throw new VitValueError(`\`--device\` of ${VERB} must be cpu or cuda. Got "${opts.device}".`);
       let s: SlurmScripts;
@@ -93,7 +93,7 @@ export function registerStudySlurm(study: Command): Command {
         forCli(e);
       }
       if (opts.json) {
-        out(`${JSON.stringify(s satisfies StudySlurmJson)}\n`);
+        out(`${JSON.stringify(s)}\n`); // the SlurmScripts object
         return;
       }
       const wrote = [s.shardScript, s.mergeScript, s.submitScript].filter(Boolean).join(', ');
