@@ -31,7 +31,7 @@ if [[ -e $dir/slurm.conf ]] && p=$(pidof_file "$dir/slurmctld.pid") && alive "$p
   done
 fi
 
-stop() { # name=pidfile ... : SIGTERM all of them at once, wait, SIGKILL what is left
+stop() { # name=pidfile ... : SIGTERM, wait, SIGKILL what is left
   local -A pids=()
   local a n p
   for a in "$@"; do
@@ -56,8 +56,10 @@ stop() { # name=pidfile ... : SIGTERM all of them at once, wait, SIGKILL what is
   return 1
 }
 rc=0
-# The Slurm daemons together, then munged (which they use for authentication until they exit).
-stop slurmd="$dir/slurmd.pid" slurmctld="$dir/slurmctld.pid" || rc=1
+# One after the other (slurmd stops faster while slurmctld still answers), munged last: the Slurm
+# daemons authenticate through it until they exit.
+stop slurmd="$dir/slurmd.pid" || rc=1
+stop slurmctld="$dir/slurmctld.pid" || rc=1
 stop munged="$dir/munge/munged.pid" || rc=1
 
 ms=$(($(date +%s%3N) - t0))
