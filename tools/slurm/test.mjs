@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildViT } from '@vit/runtime';
 import { readResults } from '@vit/report';
+import { compareStudies } from './compare.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -85,56 +86,6 @@ function jobLogs(dir) {
     .sort()
     .map((f) => `--- ${join(dir, f)}\n${readFileSync(join(dir, f), 'utf8').split('\n').slice(-30).join('\n')}`)
     .join('\n');
-}
-
-/**
- * Compare two studies' report inputs: the same structure, equal strings, numbers (plain and in
- * tensors) within `REL` relative: |a - b| <= REL * max(|a|, |b|), or both below 1e-12 in size.
- * The provenance (timings, command line, shard counts) is allowed to differ.
- * @returns the differences (empty when equal) and how many numbers were compared.
- */
-function compare(a, b) {
-  const diffs = [];
-  let numbers = 0;
-  let worst = 0;
-  const num = (x, y, path) => {
-    numbers++;
-    if (Number.isNaN(x) && Number.isNaN(y)) return;
-    const d = Math.abs(x - y);
-    const m = Math.max(Math.abs(x), Math.abs(y));
-    if (m > 1e-12) worst = Math.max(worst, d / m);
-    if (!(d <= REL * m || m <= 1e-12)) diffs.push(`${path}: ${x} vs ${y}`);
-  };
-  const walk = (x, y, path) => {
-    if (diffs.length > 20) return;
-    if (path === '.provenance') return;
-    const tx = x && typeof x === 'object' && ArrayBuffer.isView(x.data) && Array.isArray(x.shape);
-    const ty = y && typeof y === 'object' && ArrayBuffer.isView(y.data) && Array.isArray(y.shape);
-    if (tx || ty) {
-      if (!(tx && ty)) return diffs.push(`${path}: a tensor in one result only`);
-      if (x.shape.join() !== y.shape.join()) return diffs.push(`${path}: shape [${x.shape}] vs [${y.shape}]`);
-      const dx = x.data.subarray(x.offset ?? 0, (x.offset ?? 0) + x.size);
-      const dy = y.data.subarray(y.offset ?? 0, (y.offset ?? 0) + y.size);
-      for (let i = 0; i < dx.length; i++) num(Number(dx[i]), Number(dy[i]), `${path}[${i}]`);
-      return;
-    }
-    if (typeof x === 'number' && typeof y === 'number') return num(x, y, path);
-    if (Array.isArray(x) || Array.isArray(y)) {
-      if (!(Array.isArray(x) && Array.isArray(y)) || x.length !== y.length) return diffs.push(`${path}: arrays of length ${x?.length} vs ${y?.length}`);
-      x.forEach((v, i) => walk(v, y[i], `${path}[${i}]`));
-      return;
-    }
-    if (x && y && typeof x === 'object' && typeof y === 'object') {
-      const kx = Object.keys(x).filter((k) => x[k] !== undefined).sort();
-      const ky = Object.keys(y).filter((k) => y[k] !== undefined).sort();
-      if (kx.join() !== ky.join()) return diffs.push(`${path}: keys {${kx}} vs {${ky}}`);
-      for (const k of kx) walk(x[k], y[k], `${path}.${k}`);
-      return;
-    }
-    if (x !== y) diffs.push(`${path}: ${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
-  };
-  walk(a, b, '');
-  return { diffs, numbers, worst };
 }
 
 let code = 0;
@@ -223,7 +174,7 @@ try {
   const single = join(work, 'single');
   run(process.execPath, [vitBin, 'study', config, '--out', single, '--quiet']);
   const singleMs = Date.now() - t;
-  const { diffs, numbers, worst } = compare(await readResults(single), await readResults(sharded));
+  const { diffs, numbers, worst } = compareStudies(await readResults(single), await readResults(sharded), REL);
   if (numbers < 50) fail(`results.json holds only ${numbers} numbers: the study computed too little to compare`);
   if (diffs.length) fail(`the merged results.json differs from the single run's (tolerance ${REL} relative):\n  ${diffs.join('\n  ')}`);
   log(`results.json of ${SHARDS} Slurm shards + merge = the single run's: ${numbers} numbers, largest relative difference ${worst.toExponential(2)} (tolerance ${REL})`);
