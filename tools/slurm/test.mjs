@@ -26,7 +26,7 @@ const vitBin = join(root, 'packages', 'cli', 'bin', 'vit.js');
 const keep = process.env.VIT_SLURM_KEEP === '1';
 const timeoutS = Number(process.env.VIT_SLURM_TEST_TIMEOUT ?? 600);
 const SHARDS = 2;
-const IMAGES = 24; // 6 batches of 4: 3 per shard
+const IMAGES = 32; // 4 batches of 8 (CKA's minibatch): 2 per shard
 const REL = 1e-6;
 const t0 = Date.now();
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
@@ -42,7 +42,7 @@ function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, ...opts });
   if (r.error) fail(`${cmd} ${args.join(' ')}: ${r.error.message}`);
   if (r.status !== 0) fail(`\`${[cmd, ...args].join(' ')}\` exited with ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`);
-  if (r.stderr.trim()) process.stderr.write(r.stderr.replace(/^/gm, '  | '));
+  if (r.stderr.trim()) process.stderr.write(r.stderr.replace(/^(?=.)/gm, '  | '));
   return r.stdout;
 }
 
@@ -92,7 +92,7 @@ let code = 0;
 try {
   if (!existsSync(join(root, 'packages', 'cli', 'dist', 'bin.js'))) fail('@vit/cli is not built: run `npm run build` first (npm run test:slurm does).');
 
-  // A tiny study: two tiny seeded ViTs built here, 24 images of the zoo's sample, attention + CKA.
+  // A tiny study: two tiny seeded ViTs built here, 32 images of the zoo's sample, attention + CKA.
   writeFileSync(join(work, 'a.onnx'), buildViT({ imageSize: 32, patchSize: 8, dim: 16, depth: 2, heads: 2 }, undefined, { seed: 1 }));
   writeFileSync(join(work, 'b.onnx'), buildViT({ imageSize: 32, patchSize: 8, dim: 16, depth: 2, heads: 2 }, undefined, { seed: 2 }));
   const sample = join(root, 'examples', 'zoo', 'sample', 'images');
@@ -105,7 +105,7 @@ try {
       {
         title: 'Slurm test',
         seed: 0,
-        batchSize: 4,
+        batchSize: 8,
         checkpointEvery: 1,
         models: [
           { name: 'a', method: 'fs', onnx: 'a.onnx', preset: 'imagenet' },
@@ -137,7 +137,7 @@ try {
   // Submit as printed (`bash <submit.sh>`), wait for the array and the merge.
   t = Date.now();
   const submitted = run('bash', [s.submitScript], { env, cwd: work });
-  process.stderr.write(submitted.replace(/^/gm, '  > '));
+  process.stderr.write(submitted.replace(/^(?=.)/gm, '  > '));
   const ids = /array job (\d+) and the merge as job (\d+)/.exec(submitted);
   if (!ids) fail(`submit.sh did not print the job ids: ${submitted}`);
   const [arrayId, mergeId] = [ids[1], ids[2]];
