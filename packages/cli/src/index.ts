@@ -12,4 +12,5 @@ export type { ReportJson } from './commands/report.js';
 export { registerInspectCheckpoint } from './commands/inspectCheckpoint.js';
 export type { InspectCheckpointJson } from './commands/inspectCheckpoint.js';
 export { writeSlurmScript } from './study/slurm.js';
+export { registerStudySlurm } from './study/registerStudySlurm.js';
 export type { SlurmScripts, WriteSlurmScriptOptions } from './study/slurm.js';
