@@ -15,7 +15,9 @@ it('exports exactly the public API', async () => {
     'registerInspectCheckpoint',
     'registerReport',
     'registerStudyInit',
+    'registerStudySlurm',
     'runCli',
     'studyInitTemplate',
+    'writeSlurmScript',
   ]);
 });

@@ -21,3 +21,6 @@ export type { FolderLabels } from './study/datasets/folder.js';
 export { openModel } from './study/openModel.js';
 export type { OpenModelOptions } from './study/openModel.js';
 export type { OpenDataset, OpenModel, StudyItem } from './study/types.js';
+export { writeSlurmScript } from './study/slurm.js';
+export { registerStudySlurm } from './study/registerStudySlurm.js';
+export type { SlurmScripts, WriteSlurmScriptOptions } from './study/slurm.js';
