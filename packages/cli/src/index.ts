@@ -11,3 +11,26 @@ export { registerReport } from './commands/report.js';
 export type { ReportJson } from './commands/report.js';
 export { registerInspectCheckpoint } from './commands/inspectCheckpoint.js';
 export type { InspectCheckpointJson } from './commands/inspectCheckpoint.js';
+export { registerStudy } from './commands/study.js';
+export type { StudyJson } from './commands/study.js';
+export { runStudy } from './study/runStudy.js';
+export type { RunStudyOptions, StudyRunResult, StudyPassSummary } from './study/runStudy.js';
+export { mergeStudy } from './study/mergeStudy.js';
+export type { MergeStudyOptions, MergeStudyResult } from './study/mergeStudy.js';
+export type { StudyProgressSink } from './study/progress.js';
+export type { Shard } from './study/shard.js';
+export type { StudyOpeners } from './study/openers.js';
+export type {
+  StudyItem,
+  OpenDataset,
+  OpenModel,
+  TapNeeds,
+  PassContext,
+  AnalysisState,
+  ModelFragment,
+  StudyFragment,
+  FinishedModel,
+  StudyAnalysis,
+  NamedTensor,
+} from './study/types.js';
+export type { StudyConfig, ModelConfig, DatasetConfig, AnalysisConfig } from './study/config.js';

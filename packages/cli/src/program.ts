@@ -5,6 +5,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerBuild } from './commands/build.js';
 import { registerReport } from './commands/report.js';
 import { registerInspectCheckpoint } from './commands/inspectCheckpoint.js';
+import { registerStudy } from './commands/study.js';
 import { defaultWriteErr, defaultWriteOut } from './output.js';
 
 /** This package's version (`vit --version`), read from its package.json beside src/ and dist/. */
@@ -39,5 +40,6 @@ export function createProgram(output: ProgramOutput = {}): Command {
   registerBuild(program);
   registerReport(program);
   registerInspectCheckpoint(program);
+  registerStudy(program);
   return program;
 }
