@@ -2,5 +2,5 @@ import { expect, it } from 'vitest';
 
 // Every public name of @vit/cli, written out: an API change shows up in review.
 it('exports exactly the public API', async () => {
-  expect(Object.keys(await import('./index.js')).sort()).toEqual(['createProgram', 'inspectJson', 'registerBuild', 'registerExtract', 'registerInspect', 'registerInspectCheckpoint', 'registerReport', 'runCli']);
+  expect(Object.keys(await import('./index.js')).sort()).toEqual(['createProgram', 'inspectJson', 'mergeStudy', 'registerBuild', 'registerExtract', 'registerInspect', 'registerInspectCheckpoint', 'registerReport', 'registerStudy', 'runCli', 'runStudy']);
 });

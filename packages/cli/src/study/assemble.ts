@@ -10,8 +10,8 @@ import type { NumericBackend, Tensor } from '@vit/io';
 import { renderReport, writeResults, type ModelResults, type ReportInput } from '@vit/report';
 import type { SkippedImage } from '@vit/runtime';
 import type { StudyConfig } from './config.js';
-import { stableJson, type PassPlan } from './plan.js';
-import type { AnalysisState, FinishedModel, OpenDataset, OpenModel, PassContext } from './types.js';
+import { entryDatasets, stableJson, type PassPlan } from './plan.js';
+import type { AnalysisState, FinishedModel, OpenDataset, OpenModel, PassContext, StudyAnalysis } from './types.js';
 
 /** One pass with its shards' states merged (shards in order). */
 export interface MergedPass {
@@ -91,14 +91,28 @@ export function configHash(study: StudyConfig): string {
  * @returns the ReportInput (results.json's content).
  */
 export async function assembleResults(study: StudyConfig, models: readonly OpenModel[], merged: readonly MergedPass[], options: AssembleOptions): Promise<ReportInput> {
-  const byEntry = new Map<number, { run: MergedPass; i: number }[]>();
+  // every (entry, model): its states over the entry's datasets, merged into the first dataset's
+  const parts = new Map<number, Map<string, { state: AnalysisState; ctx: PassContext; analysis: StudyAnalysis; rank: number }[]>>();
   for (const run of merged) {
     run.pass.entries.forEach((e, i) => {
-      const list = byEntry.get(e.index) ?? [];
-      list.push({ run, i });
-      byEntry.set(e.index, list);
+      const perModel = parts.get(e.index) ?? new Map();
+      parts.set(e.index, perModel);
+      const list = perModel.get(run.pass.model.name) ?? [];
+      perModel.set(run.pass.model.name, list);
+      list.push({ state: run.states[i], ctx: run.contexts[i], analysis: e.analysis, rank: entryDatasets(e.analysis, e.config).indexOf(run.pass.dataset.name) });
     });
   }
+  const combined = new Map<number, Map<string, { state: AnalysisState; ctx: PassContext; analysis: StudyAnalysis }>>();
+  for (const [index, perModel] of parts) {
+    const out = new Map<string, { state: AnalysisState; ctx: PassContext; analysis: StudyAnalysis }>();
+    for (const [name, list] of perModel) {
+      const [first, ...rest] = list.sort((a, b) => a.rank - b.rank);
+      for (const p of rest) first.state.merge(p.state);
+      out.set(name, first);
+    }
+    combined.set(index, out);
+  }
+  const entries = [...combined.keys()].sort((a, b) => a - b);
   const results: ModelResults[] = [];
   for (const model of models) {
     let r: ModelResults = {
@@ -111,27 +125,27 @@ export async function assembleResults(study: StudyConfig, models: readonly OpenM
       dim: model.dim,
       source: `${model.source} (sha256 ${model.hash})`,
     };
-    for (const [index, list] of [...byEntry].sort((a, b) => a[0] - b[0])) {
-      for (const { run, i } of list) {
-        if (run.pass.model.name !== model.name) continue;
-        const t0 = performance.now();
-        const fragment = await run.pass.entries[i].analysis.finishModel(run.states[i], run.contexts[i]);
-        r = deepMerge(r, fragment);
-        options.onAnalysis?.(`${study.analyses[index].type} on ${run.pass.dataset.name}: ${model.name}`, (performance.now() - t0) / 1000);
-      }
+    for (const index of entries) {
+      const c = combined.get(index)!.get(model.name);
+      if (!c) continue;
+      const t0 = performance.now();
+      r = deepMerge(r, await c.analysis.finishModel(c.state, c.ctx));
+      options.onAnalysis?.(`${study.analyses[index].type} on ${c.ctx.dataset.name}: ${model.name}`, (performance.now() - t0) / 1000);
     }
     results.push(r);
   }
   let input: ReportInput = { schemaVersion: 1, ...(study.title ? { title: study.title } : {}), models: results };
-  for (const [index, list] of [...byEntry].sort((a, b) => a[0] - b[0])) {
-    const analysis = list[0].run.pass.entries[list[0].i].analysis;
+  for (const index of entries) {
+    const perModel = [...combined.get(index)!.values()];
+    const { analysis } = perModel[0];
     if (!analysis.finishStudy) continue;
     const t0 = performance.now();
-    const finished: FinishedModel[] = list.map(({ run, i }) => ({ model: run.pass.model, dataset: run.pass.dataset, state: run.states[i] }));
-    const { model: _m, dataset: _d, scratchDir: _s, ...ctx } = list[0].run.contexts[list[0].i];
-    const fragment = await analysis.finishStudy(finished, ctx);
-    input = deepMerge(input, fragment);
-    options.onAnalysis?.(`${study.analyses[index].type} on ${list[0].run.pass.dataset.name}: across models`, (performance.now() - t0) / 1000);
+    const order = new Map(models.map((m, i) => [m.name, i]));
+    perModel.sort((a, b) => order.get(a.ctx.model.name)! - order.get(b.ctx.model.name)!);
+    const finished: FinishedModel[] = perModel.map((c) => ({ model: c.ctx.model, dataset: c.ctx.dataset, state: c.state }));
+    const { model: _m, dataset: _d, scratchDir: _s, ...ctx } = perModel[0].ctx;
+    input = deepMerge(input, await analysis.finishStudy(finished, ctx));
+    options.onAnalysis?.(`${study.analyses[index].type} on ${perModel[0].ctx.dataset.name}: across models`, (performance.now() - t0) / 1000);
   }
   input.provenance = provenance(study, merged, options.command);
   return input;
@@ -151,7 +165,7 @@ function provenance(study: StudyConfig, merged: readonly MergedPass[], command?:
     for (const s of [...bad.values()].sort((a, b) => a.index - b.index)) {
       skipped.push({ file: ds.items[s.index]?.path ?? s.id, reason: s.error, dataset: ds.name });
     }
-    const types = [...new Set(study.analyses.filter((a) => a.dataset === dc.name).map((a) => a.type))];
+    const types = [...new Set(runs.flatMap((r) => r.pass.entries.map((e) => e.config.type)))];
     datasets.push({ name: ds.name, root: ds.root, ...(ds.split ? { split: ds.split } : {}), images: ds.items.length - bad.size, analyses: types });
   }
   return {

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { StudyConfig } from './config.js';
 import type { StudyOpeners } from './openers.js';
-import { planStudy, type PassPlan } from './plan.js';
+import { analysisOf, entryDatasets, planStudy, type PassPlan } from './plan.js';
 import type { OpenDataset, OpenModel, StudyAnalysis } from './types.js';
 
 /** A config's opened models and datasets and its passes. */
@@ -25,12 +25,10 @@ export interface OpenedStudy {
 export async function openStudy(study: StudyConfig, out: string, openers: StudyOpeners, registry: Readonly<Record<string, StudyAnalysis>>): Promise<OpenedStudy> {
   const usedModels = new Set<string>();
   const usedDatasets = new Set<string>();
-  for (const a of study.analyses) {
-    usedDatasets.add(a.dataset);
-    const train = (a as { train?: unknown }).train;
-    if (typeof train === 'string') usedDatasets.add(train);
+  study.analyses.forEach((a, index) => {
+    for (const d of entryDatasets(analysisOf(registry, a, index), a)) usedDatasets.add(d);
     for (const m of a.models ?? study.models.map((x) => x.name)) usedModels.add(m);
-  }
+  });
   const datasets = new Map<string, OpenDataset>();
   for (const dc of study.datasets) if (usedDatasets.has(dc.name)) datasets.set(dc.name, await openers.openDataset(dc));
   const models: OpenModel[] = [];

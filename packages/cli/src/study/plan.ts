@@ -29,9 +29,27 @@ export interface PassPlan {
   readonly label: string;
 }
 
+/** The analysis of `analyses[index]`. @throws VitValueError when this build has none of that type. */
+export function analysisOf(registry: Readonly<Record<string, StudyAnalysis>>, config: AnalysisConfig, index: number): StudyAnalysis {
+  const analysis = registry[config.type];
+  if (!analysis) {
+    throw new VitValueError(
+      `analyses[${index}].type: "${config.type}" has no implementation in this version of vit (available: ${Object.keys(registry).sort().join(', ') || 'none'}).`,
+      { code: 'VIT_VALUE' },
+    );
+  }
+  return analysis;
+}
+
+/** The datasets whose passes feed an entry (`config.dataset` first; k-NN's `train` too). */
+export function entryDatasets(analysis: StudyAnalysis, config: AnalysisConfig): string[] {
+  return analysis.datasets?.(config) ?? [config.dataset];
+}
+
 /**
  * Plan a study: for each model (config order) and dataset (config order), the analyses that run
- * on that dataset for that model, and the union of what they need.
+ * on that dataset for that model (an entry joins the passes of every dataset of its
+ * `datasets(config)`, e.g. k-NN's test and train sets), and the union of what they need.
  * @param study the validated config.
  * @param models every opened model the analyses name (by name).
  * @param datasets every opened dataset the analyses name (by name).
@@ -51,15 +69,9 @@ export function planStudy(
     for (const dc of study.datasets) {
       const entries: PassEntry[] = [];
       study.analyses.forEach((config, index) => {
-        if (config.dataset !== dc.name) return;
+        const analysis = analysisOf(registry, config, index);
+        if (!entryDatasets(analysis, config).includes(dc.name)) return;
         if (config.models && !config.models.includes(mc.name)) return;
-        const analysis = registry[config.type];
-        if (!analysis) {
-          throw new VitValueError(
-            `analyses[${index}].type: "${config.type}" has no implementation in this version of vit (available: ${Object.keys(registry).sort().join(', ') || 'none'}).`,
-            { code: 'VIT_VALUE' },
-          );
-        }
         entries.push({ index, config, analysis });
       });
       if (!entries.length) continue;

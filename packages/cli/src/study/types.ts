@@ -126,6 +126,14 @@ export interface StudyAnalysis {
   readonly type: string;
   /** Taps and layers needed from `model`'s passes over `config.dataset`. */
   needs(model: OpenModel, config: AnalysisConfig): TapNeeds;
+  /**
+   * Datasets whose passes feed this entry, when more than `config.dataset` (k-NN with
+   * `train: <dataset>`: `[test, train]`). The engine runs the entry in a pass over each (a state
+   * per pass, `ctx.dataset` telling which), merges every pass's merged state into the first's in
+   * this order, and calls `finishModel` once with the first dataset's context.
+   * @default [config.dataset]
+   */
+  datasets?(config: AnalysisConfig): string[];
   /** A fresh state for a pass (or a shard of it). */
   start(ctx: PassContext): Promise<AnalysisState> | AnalysisState;
   /** The state `toJSON` wrote, back (after resume or for merging shards). */
