@@ -17,7 +17,7 @@ export interface OpenedStudy {
  * Open every dataset and model an analysis uses (datasets first: a missing root fails before any
  * model is built) and plan the passes.
  * @param study the validated config (absolute paths).
- * @param out the output folder (checkpoint-built models go to `out/cache/models`).
+ * @param out the output folder (checkpoint-built models go to `out/cache/models`: openModel's cacheDir is `out/cache`).
  * @param openers the dataset and model openers.
  * @param registry the analyses by type.
  * @returns the opened study.
@@ -32,7 +32,7 @@ export async function openStudy(study: StudyConfig, out: string, openers: StudyO
   const datasets = new Map<string, OpenDataset>();
   for (const dc of study.datasets) if (usedDatasets.has(dc.name)) datasets.set(dc.name, await openers.openDataset(dc));
   const models: OpenModel[] = [];
-  for (const mc of study.models) if (usedModels.has(mc.name)) models.push(await openers.openModel(mc, { cacheDir: join(out, 'cache', 'models') }));
+  for (const mc of study.models) if (usedModels.has(mc.name)) models.push(await openers.openModel(mc, { cacheDir: join(out, 'cache') }));
   const passes = planStudy(study, new Map(models.map((m) => [m.name, m])), datasets, registry);
   return { models, datasets, passes };
 }
