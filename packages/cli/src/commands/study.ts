@@ -17,8 +17,10 @@ export interface StudyJson {
   passes: StudyPassSummary[];
   /** The report's verdicts on the paper's findings (empty without a report). */
   findings: { id: string; status: string; evidence: string }[];
-  /** The shard that ran, `k/N`. */
+  /** The shard that ran, `k/N` (`vit study`). */
   shard?: string;
+  /** Shards merged per pass (`vit study merge`). */
+  shards?: number;
   /** Set when Ctrl-C stopped the run. */
   stopped?: { model: string; dataset: string; done: number; total: number };
   /** Images that could not be decoded. */
@@ -78,7 +80,7 @@ export function registerStudy(program: Command): Command {
       const progress = new StudyProgress(progressMode(f, errIsTTY), err);
       const r = await mergeStudy(dir, { progress, command: commandLine() });
       if (f.json) {
-        const j: StudyJson = { out: r.out, results: r.results, report: r.report, passes: [], findings: r.findings, shard: `${r.shards} shards` };
+        const j: StudyJson = { out: r.out, results: r.results, report: r.report, passes: r.passes, findings: r.findings, shards: r.shards };
         out(`${JSON.stringify(j)}\n`);
       } else if (!f.quiet) {
         out(`merged ${r.shards} shard(s) into ${r.results}\n${r.report ? `report: ${r.report}\n` : ''}`);

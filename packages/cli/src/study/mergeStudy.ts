@@ -11,6 +11,7 @@ import type { StudyOpeners } from './openers.js';
 import { openStudy } from './openStudy.js';
 import { passFingerprint, type PassPlan } from './plan.js';
 import type { StudyProgressSink } from './progress.js';
+import type { StudyPassSummary } from './runStudy.js';
 import { passContexts, passDir, restoreStates } from './runPass.js';
 import { shardRange } from './shard.js';
 import type { AnalysisState, PassContext, StudyAnalysis } from './types.js';
@@ -37,6 +38,8 @@ export interface MergeStudyResult {
   report: string | null;
   /** Shards merged per pass. */
   shards: number;
+  /** Each pass over all its shards. */
+  passes: StudyPassSummary[];
   findings: { id: string; status: string; evidence: string }[];
 }
 
@@ -132,7 +135,15 @@ export async function mergeStudy(out: string, options: MergeStudyOptions = {}): 
   });
   const written = await writeStudyOutputs(input, dir, study);
   options.progress?.stop();
-  return { out: dir, results: written.results, report: written.report ?? null, shards: N ?? 1, findings: written.findings };
+  const passes = merged.map((m) => ({
+    model: m.pass.model.name,
+    dataset: m.pass.dataset.name,
+    images: m.pass.dataset.items.length - m.skipped.length,
+    seconds: m.seconds,
+    skipped: m.skipped.length,
+    resumedFrom: m.pass.dataset.items.length,
+  }));
+  return { out: dir, results: written.results, report: written.report ?? null, shards: N ?? 1, passes, findings: written.findings };
 }
 
 /** Merge the shards' states of one pass in shard order (empty shards are left out). */
