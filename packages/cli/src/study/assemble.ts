@@ -3,7 +3,7 @@
 // .npy arrays and the report, each written atomically.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { NumericBackend, Tensor } from '@vit/io';
@@ -202,6 +202,8 @@ export async function writeStudyOutputs(input: ReportInput, out: string, study: 
   const { json } = await writeResults(input, out);
   if (study.report?.enabled === false) return { results: json, findings: [] };
   const final = join(out, 'report');
+  // staging folders of runs killed while rendering
+  for (const name of await readdir(out)) if (name.startsWith('.report.partial-')) await rm(join(out, name), { recursive: true, force: true });
   const staging = join(out, `.report.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const r = await renderReport(input, staging, { title: study.title, viewerImages: study.report?.viewerImages ?? 3 });
