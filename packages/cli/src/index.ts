@@ -20,6 +20,15 @@ export type { MergeStudyOptions, MergeStudyResult } from './study/mergeStudy.js'
 export type { StudyProgressSink } from './study/progress.js';
 export type { Shard } from './study/shard.js';
 export type { StudyOpeners } from './study/openers.js';
+export { parseStudyConfig } from './study/config.js';
+export type { AnalysisConfig, DatasetConfig, ModelConfig, ParseStudyConfigOptions, StudyConfig } from './study/config.js';
+export { loadStudyConfig } from './study/loadConfig.js';
+export { studyInitTemplate, registerStudyInit } from './study/init.js';
+export type { StudyInitJson, StudyInitTemplateOptions } from './study/init.js';
+export { openDataset } from './study/openDataset.js';
+export type { FolderLabels } from './study/datasets/folder.js';
+export { openModel } from './study/openModel.js';
+export type { OpenModelOptions } from './study/openModel.js';
 export type {
   StudyItem,
   OpenDataset,
@@ -33,4 +42,3 @@ export type {
   StudyAnalysis,
   NamedTensor,
 } from './study/types.js';
-export type { StudyConfig, ModelConfig, DatasetConfig, AnalysisConfig } from './study/config.js';

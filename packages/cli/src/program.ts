@@ -31,6 +31,8 @@ export function createProgram(output: ProgramOutput = {}): Command {
     .description('Understand Vision Transformers: attention, features, and which layer serves which task.')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    // options after a verb belong to the verb (and after `vit study merge` to merge, not to study)
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: output.writeOut ?? defaultWriteOut,
       writeErr: output.writeErr ?? defaultWriteErr,

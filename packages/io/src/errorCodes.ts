@@ -25,6 +25,7 @@ export const VIT_ERROR_CODES = [
   'VIT_CLOSED', // a session used after close()
   'VIT_DEVICE_UNAVAILABLE', // an execution provider that is not installed
   'VIT_BACKEND_UNAVAILABLE', // a numeric backend that cannot be loaded
+  'VIT_STUDY_CONFIG', // a `vit study` config (study.json / study.yaml) that is malformed or inconsistent
   // Files
   'VIT_NOT_FOUND', // a path the caller named does not exist
   'VIT_IO', // a file problem not covered by a more specific code

@@ -31,6 +31,12 @@ export interface AttentionResults {
   clsMaps?: Tensor;
   /** AAAM `[L,H,2gh−1,2gw−1]` (SPEC 2). */
   aaam?: Tensor;
+  /**
+   * Attention offset per layer and head (SPEC 3): the AAAM's centre of mass relative to the
+   * query, in tokens (`dx` right, `dy` down), its length `offset`, and `offsetNormalized` =
+   * `offset / (g − 1)` as the reference code reports it; each `[L,H]` (`attentionOffset` of `@vit/attention`).
+   */
+  offsets?: { dx: Tensor; dy: Tensor; offset: Tensor; offsetNormalized: Tensor };
   /** Average attention distance per layer and head `[L,H]` (SPEC 4); the layer value is the mean over heads. */
   distance?: Tensor;
   /** Saliency IoU per layer (SPEC 5): `oracle` `[L]` is the paper's figure; `fixed`, `merged` `[L]`, `perHead` `[L,H]` optional. */

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { VitValueError, resolveLayers } from '@vit/io';
 import {
@@ -18,8 +17,11 @@ import {
 } from '@vit/runtime';
 import { outputOf } from '../output.js';
 import { parseImageSize, parseLayers, parsePositiveInt, parseTaps } from '../parse.js';
+import { checkpointPreprocessing } from './checkpointPreprocessing.js';
+import { loadBuildConfig } from './loadBuildConfig.js';
 
 const VERB = 'vit build';
+const CONFIG_LABEL = `\`--config\` of ${VERB}`;
 
 /** The JSON object `vit build --json` prints. */
 export interface BuildJson {
@@ -106,7 +108,7 @@ export function registerBuild(program: Command): Command {
       if (opts.weights !== undefined) {
         let given: { config?: ViTConfig; preprocessing?: ViTPreprocessing; sideConfig?: string } = {};
         if (opts.config !== undefined) {
-          given = await loadConfig(opts.config, true);
+          given = await loadBuildConfig(opts.config, { withWeights: true, label: CONFIG_LABEL });
           if (given.config && Object.keys(overrides).length) {
             const k = Object.keys(overrides)[0];
             throw new VitValueError(`\`--${k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}\` of ${VERB} applies only when the config is read from --weights or a side config.json; with a ViT config in --config, set it there.`);
@@ -122,7 +124,7 @@ export function registerBuild(program: Command): Command {
         config = ckpt.config;
         // what was assumed rather than read, in the CLI's words
         for (const n of ckpt.notes) warnings.push(n.replace(/pass `heads`/, 'pass --heads <n>').replace(/pass config \{ (\w+): [^}]*\}/, (_m, f: string) => `pass --${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
-        preprocessing = given.preprocessing ?? preprocessingOf(ckpt, resolveViTConfig(config));
+        preprocessing = given.preprocessing ?? checkpointPreprocessing(ckpt, resolveViTConfig(config));
         configSource = given.config ? opts.config! : `${given.sideConfig ? `${given.sideConfig} and ` : ''}read from ${opts.weights} (${ckpt.family})`;
       } else if (opts.config !== undefined) {
         const inferOnly = Object.keys(overrides)[0];
@@ -131,7 +133,7 @@ export function registerBuild(program: Command): Command {
           throw new VitValueError(`\`${flag}\` of ${VERB} applies only when the config is inferred from --weights; with --config, set it in the config.`);
         }
         if (opts.family !== undefined || opts.checkpointKey !== undefined) throw new VitValueError(`\`--${opts.family !== undefined ? 'family' : 'checkpoint-key'}\` of ${VERB} applies only with --weights.`);
-        const loaded = await loadConfig(opts.config, false);
+        const loaded = await loadBuildConfig(opts.config, { withWeights: false, label: CONFIG_LABEL });
         config = loaded.config!;
         preprocessing = loaded.preprocessing;
         configSource = opts.config;
@@ -192,54 +194,4 @@ function inferenceFlags(opts: BuildFlags): Partial<ViTConfig> {
     o.mlpAct = opts.mlpAct;
   }
   return o;
-}
-
-/** The checkpoint family's transform as the model's stored preprocessing metadata. */
-function preprocessingOf(ckpt: LoadedCheckpoint, c: ResolvedViTConfig): ViTPreprocessing | undefined {
-  if (c.inChannels !== 3) return undefined;
-  const p = ckpt.preprocessing;
-  return { mean: p.mean, std: p.std, inputSize: [3, c.imageSize[0], c.imageSize[1]], interpolation: p.interpolation };
-}
-
-/** A side config of a checkpoint folder (Hugging Face, timm, OpenCLIP), as opposed to a ViT config. */
-function isSideConfig(o: Record<string, unknown>): boolean {
-  return ['model_type', 'architecture', 'model_cfg', 'vision_config', 'architectures', 'pretrained_cfg'].some((k) => k in o);
-}
-
-/**
- * A preset name, or a JSON file holding a config, `{ config, preprocessing }`, `{ preset, …overrides }`,
- * or (with `--weights`) a side config.json of Hugging Face, timm or OpenCLIP.
- */
-async function loadConfig(arg: string, withWeights: boolean): Promise<{ config?: ViTConfig; preprocessing?: ViTPreprocessing; sideConfig?: string }> {
-  if (Object.prototype.hasOwnProperty.call(vitPresets, arg)) return vitPresets[arg];
-  let text: string;
-  try {
-    text = await readFile(arg, 'utf8');
-  } catch {
-    throw new VitValueError(`\`--config\` of ${VERB} must be a preset (${Object.keys(vitPresets).join(', ')}) or a JSON file. Got "${arg}", which is neither.`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new VitValueError(`\`--config\` of ${VERB}: ${arg} is not valid JSON (${(e as Error).message}).`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new VitValueError(`\`--config\` of ${VERB}: ${arg} must hold a JSON object (a ViT config). Got ${Array.isArray(json) ? 'an array' : typeof json}.`);
-  }
-  const o = json as Record<string, unknown>;
-  if (isSideConfig(o)) {
-    if (!withWeights) throw new VitValueError(`\`--config\` of ${VERB}: ${arg} is a model folder's config.json (Hugging Face, timm or OpenCLIP); pass it with --weights.`);
-    return { sideConfig: arg };
-  }
-  if ('preset' in o) {
-    const { preset, preprocessing, ...overrides } = o;
-    if (typeof preset !== 'string' || !Object.prototype.hasOwnProperty.call(vitPresets, preset)) {
-      throw new VitValueError(`\`preset\` in ${arg} (--config of ${VERB}) must be one of ${Object.keys(vitPresets).join(', ')}. Got ${JSON.stringify(preset)}.`);
-    }
-    const p = vitPresets[preset];
-    return { config: { ...p.config, ...(overrides as Partial<ViTConfig>) }, preprocessing: (preprocessing as ViTPreprocessing | undefined) ?? p.preprocessing };
-  }
-  if ('config' in o) return { config: o.config as ViTConfig, preprocessing: o.preprocessing as ViTPreprocessing | undefined };
-  return { config: o as unknown as ViTConfig };
 }

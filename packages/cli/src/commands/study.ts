@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { CommanderError, type Command } from 'commander';
 import { VitValueError } from '@vit/io';
 import { outputOf } from '../output.js';
+import { registerStudyInit } from '../study/init.js';
 import { mergeStudy } from '../study/mergeStudy.js';
 import { StudyProgress, type StudyProgressMode } from '../study/progress.js';
 import { runStudy, type StudyPassSummary } from '../study/runStudy.js';
@@ -51,7 +52,7 @@ function commandLine(): string {
  * the shards' states. Ctrl-C (or SIGTERM) finishes the current batch, writes the checkpoint and
  * exits 130.
  * @param program the `vit` program.
- * @returns the `study` command (its subcommands: `merge`, and `init` / `slurm` when registered).
+ * @returns the `study` command (its subcommands: `merge`, `init`).
  * @example vit study examples/study.json --out study-output
  */
 export function registerStudy(program: Command): Command {
@@ -65,6 +66,8 @@ export function registerStudy(program: Command): Command {
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)')
     .option('--quiet', 'print nothing but errors')
     .option('--json', 'print one JSON summary object on stdout at the end')
+    // options after a subcommand's name belong to it (`vit study merge DIR --json`)
+    .enablePositionalOptions()
     .action(async (config: string, flags: StudyFlags, cmd: Command) => {
       await runStudyCommand(config, flags, cmd);
     });
@@ -86,6 +89,7 @@ export function registerStudy(program: Command): Command {
         out(`merged ${r.shards} shard(s) into ${r.results}\n${r.report ? `report: ${r.report}\n` : ''}`);
       }
     });
+  registerStudyInit(study);
   return study;
 }
 

@@ -1,15 +1,14 @@
-// TEMPORARY until study-config's loadConfig.ts / openDataset.ts / openModel.ts land on main.
-import { VitValueError } from '@vit/io';
+// The config reader and the dataset and model openers of `vit study` (study-config's files).
+import { parseStudyConfig } from './config.js';
+import { loadStudyConfig } from './loadConfig.js';
 import type { StudyOpeners } from './openers.js';
-
-const missing = (): never => {
-  throw new VitValueError('vit study: the config reader is not wired yet (study-config pending).');
-};
+import { openDataset } from './openDataset.js';
+import { openModel } from './openModel.js';
 
 /** The config reader and dataset/model openers of `vit study`. */
 export const defaultOpeners: StudyOpeners = {
-  loadConfig: async () => missing(),
-  parseConfig: () => missing(),
-  openDataset: async () => missing(),
-  openModel: async () => missing(),
+  loadConfig: loadStudyConfig,
+  parseConfig: (value, file) => parseStudyConfig(value, { file }),
+  openDataset,
+  openModel,
 };
