@@ -17,8 +17,10 @@ it('exports exactly the public API', async () => {
     'registerReport',
     'registerStudy',
     'registerStudyInit',
+    'registerStudySlurm',
     'runCli',
     'runStudy',
     'studyInitTemplate',
+    'writeSlurmScript',
   ]);
 });

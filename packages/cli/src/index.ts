@@ -42,3 +42,6 @@ export type {
   StudyAnalysis,
   NamedTensor,
 } from './study/types.js';
+export { writeSlurmScript } from './study/slurm.js';
+export { registerStudySlurm } from './study/registerStudySlurm.js';
+export type { SlurmScripts, WriteSlurmScriptOptions } from './study/slurm.js';

@@ -3,6 +3,7 @@ import { CommanderError, type Command } from 'commander';
 import { VitValueError } from '@vit/io';
 import { outputOf } from '../output.js';
 import { registerStudyInit } from '../study/init.js';
+import { registerStudySlurm } from '../study/registerStudySlurm.js';
 import { mergeStudy } from '../study/mergeStudy.js';
 import { StudyProgress, type StudyProgressMode } from '../study/progress.js';
 import { runStudy, type StudyPassSummary } from '../study/runStudy.js';
@@ -52,7 +53,7 @@ function commandLine(): string {
  * the shards' states. Ctrl-C (or SIGTERM) finishes the current batch, writes the checkpoint and
  * exits 130.
  * @param program the `vit` program.
- * @returns the `study` command (its subcommands: `merge`, `init`).
+ * @returns the `study` command (its subcommands: `merge`, `init`, `slurm`).
  * @example vit study examples/study.json --out study-output
  */
 export function registerStudy(program: Command): Command {
@@ -90,6 +91,7 @@ export function registerStudy(program: Command): Command {
       }
     });
   registerStudyInit(study);
+  registerStudySlurm(study);
   return study;
 }
 
