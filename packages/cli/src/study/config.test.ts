@@ -125,6 +125,18 @@ describe('parseStudyConfig', () => {
     expect(messageOf(bad((c) => (c.models[1].builder = 'vit_small_patch16_22')))).toMatch(/^study\.yaml: models\[1\]\.builder: "vit_small_patch16_22" must be a preset \(.*\), a checkpoint family \(timm, dino, .*\), a \.json ViT config file or a config object \(did you mean "vit_small_patch16_224"\?\)$/);
   });
 
+  it('refuses two entries that fill the same result slot of one model', () => {
+    const twice = bad((c) => c.analyses.push({ type: 'saliency', dataset: 'sample' } as never));
+    expect(messageOf(twice)).toBe(
+      'study.yaml: analyses[4]: a second saliency analysis for model "fs" (the first is analyses[1]); the results hold one per model: keep one, or split the models between them with "models"',
+    );
+    // split between the models, or clustering of two feature kinds: accepted
+    const split = bad((c) => c.analyses.push({ type: 'saliency', dataset: 'sample', models: ['dino'] } as never));
+    expect(() => parseStudyConfig(split, { file: 'study.yaml' })).not.toThrow();
+    const kinds = bad((c) => c.analyses.push({ type: 'clustering', dataset: 'sample' } as never, { type: 'clustering', dataset: 'coco', features: 'object' } as never));
+    expect(() => parseStudyConfig(kinds, { file: 'study.yaml' })).not.toThrow();
+  });
+
   it('checks a k-NN train dataset name', () => {
     const c = good() as Cfg;
     const knn = c.analyses[3] as Record<string, unknown>;

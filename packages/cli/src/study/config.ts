@@ -206,5 +206,19 @@ function crossCheck(config: StudyConfig, raw: Record<string, unknown>): string[]
       problems.push(`${at}: unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => JSON.stringify(k)).join(', ')} for ${/^[aeiou]/.test(a.type) ? 'an' : 'a'} ${a.type} analysis${hint ? ` (did you mean "${hint}"?)` : ''}; allowed: ${allowed.join(', ')}`);
     }
   });
+  // The report has one slot per (analysis type, clustering feature kind) and model: a second
+  // entry filling the same slot would silently mix or overwrite the first one's numbers.
+  const slots = new Map<string, number>();
+  config.analyses.forEach((a, i) => {
+    const kind = a.type === 'clustering' ? `clustering (features: ${(a as { features?: string }).features ?? 'cls'})` : a.type;
+    for (const m of a.models ?? models) {
+      const first = slots.get(`${kind}\u0000${m}`);
+      if (first !== undefined) {
+        problems.push(`analyses[${i}]: a second ${kind} analysis for model ${JSON.stringify(m)} (the first is analyses[${first}]); the results hold one per model: keep one, or split the models between them with "models"`);
+        return;
+      }
+      slots.set(`${kind}\u0000${m}`, i);
+    }
+  });
   return problems;
 }
