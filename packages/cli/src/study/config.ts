@@ -211,7 +211,7 @@ function crossCheck(config: StudyConfig, raw: Record<string, unknown>): string[]
   const slots = new Map<string, number>();
   config.analyses.forEach((a, i) => {
     const kind = a.type === 'clustering' ? `clustering (features: ${(a as { features?: string }).features ?? 'cls'})` : a.type;
-    for (const m of a.models ?? models) {
+    for (const m of new Set(a.models ?? models)) {
       const first = slots.get(`${kind}\u0000${m}`);
       if (first !== undefined) {
         problems.push(`analyses[${i}]: a second ${kind} analysis for model ${JSON.stringify(m)} (the first is analyses[${first}]); the results hold one per model: keep one, or split the models between them with "models"`);
