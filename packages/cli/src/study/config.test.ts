@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VitValueError } from '@vit/io';
 import { vitPresets } from '@vit/runtime';
+import { analysisConfig } from './analyses/configs.js';
 import { parseStudyConfig } from './config.js';
 
 const good = () => ({
@@ -87,7 +88,6 @@ describe('parseStudyConfig', () => {
     ['an analysis without a type', bad((c) => delete (c.analyses[0] as Partial<Cfg['analyses'][0]>).type), 'study.yaml: analyses[0].type: missing; must be one of attention, saliency, cka, clustering, knn, retrieval, davis, spair'],
     ['a layer 0', bad((c) => ((c.analyses[2] as { layers: number[] }).layers = [0])), 'study.yaml: analyses[2].layers[0]: 0 must be a whole number ≥ 1'],
     ['an unknown model in an analysis', bad((c) => ((c.analyses[1] as { models: string[] }).models = ['fs', 'din'])), 'study.yaml: analyses[1].models[1]: "din" is not a model of this config (have: fs, dino); did you mean "dino"?'],
-    ['an unknown analysis field', bad((c) => ((c.analyses[0] as Record<string, unknown>).dataste = 'x')), 'study.yaml: analyses[0]: unknown field "dataste" for a attention analysis (did you mean "dataset"?); allowed: dataset, layers, models, type'],
     ['a duplicate model name', bad((c) => (c.models[1].name = 'fs')), 'study.yaml: models[1].name: "fs" is already the name of models[0]; names must be unique'],
     ['a duplicate dataset name', bad((c) => c.datasets.push({ name: 'sample', reader: 'coco', root: 'x' } as never)), 'study.yaml: datasets[2].name: "sample" is already the name of datasets[0]; names must be unique'],
     ['a model with neither onnx nor checkpoint', bad((c) => delete (c.models[0] as Partial<Cfg['models'][0]>).onnx), 'study.yaml: models[0]: needs "onnx" (an ONNX file) or "checkpoint" (a checkpoint to build); it has neither'],
@@ -106,6 +106,14 @@ describe('parseStudyConfig', () => {
   ];
   it.each(cases)('refuses %s in one line', (_what, value, expected) => {
     expect(messageOf(value)).toBe(expected);
+  });
+
+  it('refuses an unknown analysis field, naming the fields the analysis takes', () => {
+    const allowed = Object.keys(analysisConfig.options.find((o) => o.shape.type.value === 'attention')!.shape).join(', ');
+    expect(messageOf(bad((c) => ((c.analyses[0] as Record<string, unknown>).dataste = 'x')))).toBe(
+      `study.yaml: analyses[0]: unknown field "dataste" for an attention analysis (did you mean "dataset"?); allowed: ${allowed}`,
+    );
+    expect(allowed.startsWith('dataset, layers, models, type')).toBe(true);
   });
 
   it('counts the further problems and names the file as given', () => {

@@ -203,7 +203,7 @@ function crossCheck(config: StudyConfig, raw: Record<string, unknown>): string[]
     const extra = option ? Object.keys(rawAnalyses[i] ?? {}).filter((k) => !allowed.includes(k)) : [];
     if (extra.length) {
       const hint = extra.length === 1 ? closest(extra[0], allowed) : undefined;
-      problems.push(`${at}: unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => JSON.stringify(k)).join(', ')} for a ${a.type} analysis${hint ? ` (did you mean "${hint}"?)` : ''}; allowed: ${allowed.join(', ')}`);
+      problems.push(`${at}: unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => JSON.stringify(k)).join(', ')} for ${/^[aeiou]/.test(a.type) ? 'an' : 'a'} ${a.type} analysis${hint ? ` (did you mean "${hint}"?)` : ''}; allowed: ${allowed.join(', ')}`);
     }
   });
   return problems;

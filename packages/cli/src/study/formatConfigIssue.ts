@@ -123,7 +123,7 @@ export function describeAllowed(schema: AnySchema): string {
       const bounds = checks.flatMap((c) =>
         c.check === 'greater_than' ? [`${c.inclusive ? '≥' : '>'} ${fmt(c.value)}`] : c.check === 'less_than' ? [`${c.inclusive ? '≤' : '<'} ${fmt(c.value)}`] : [],
       );
-      return [int ? 'a whole number' : 'a number', ...bounds].join(' ');
+      return `${int ? 'a whole number' : 'a number'}${bounds.length ? ` ${bounds.join(' and ')}` : ''}`;
     }
     case 'string': {
       const min = checks.find((c) => c.check === 'min_length')?.minimum as number | undefined;
@@ -143,6 +143,8 @@ export function describeAllowed(schema: AnySchema): string {
       const n = min === 1 ? 'a non-empty list' : min ? `a list of at least ${min} entries` : max !== undefined ? `a list of at most ${max} entries` : 'a list';
       return `${n} (each ${describeAllowed(d.element as AnySchema)})`;
     }
+    case 'tuple':
+      return `a list of ${(d.items as AnySchema[]).length} (${(d.items as AnySchema[]).map(describeAllowed).join(', ')})`;
     case 'object':
       return `an object with fields ${Object.keys(d.shape as object).join(', ')}`;
     case 'record':

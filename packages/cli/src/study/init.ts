@@ -71,6 +71,11 @@ function exampleValue(schema: Shape[string], field: string, dataset: string): un
 
 const flow = (v: unknown) => stringify(v, { collectionStyle: 'flow', lineWidth: 0 }).trim();
 
+/** What a field means, where its schema alone does not say. */
+const FIELD_NOTES: Record<string, string> = {
+  'knn.train': ' (a datasets[].name: the training images; default the k-NN split of the dataset\'s labels.json)',
+};
+
 /** Fields every analysis entry has (documented once, above the list). */
 const BASE_FIELDS = new Set(['type', 'dataset', 'layers', 'models']);
 
@@ -81,7 +86,7 @@ function analysisEntry(type: string, shape: Shape): string[] {
   const entry: Record<string, unknown> = { type, dataset };
   for (const [field, schema] of Object.entries(shape)) {
     if (BASE_FIELDS.has(field)) continue;
-    lines.push(`  #   ${field}: ${describeAllowed(schema as never)}`);
+    lines.push(`  #   ${field}: ${describeAllowed(schema as never)}${FIELD_NOTES[`${type}.${field}`] ?? ''}`);
     if (!(schema.isOptional?.() ?? true)) entry[field] = exampleValue(schema, field, dataset);
   }
   if (DATASET_OF[type] === null) lines.push('  #   (needs a revisited dataset: uncomment this entry and the oxford dataset above)', `  # - ${flow(entry)}`);
