@@ -4,7 +4,7 @@
 // 1. writes a small object dataset in COCO's on-disk layout (PNG images + instances JSON with
 //    polygon masks), then reads it back with @vit/datasets like any COCO folder;
 // 2. builds two ViTs as ONNX with @vit/runtime's builder, with seeded RANDOM weights (the
-//    trained models are in examples/zoo; see examples/demo.mjs), so the numbers show the
+//    trained models are in examples/zoo; see examples/study.json), so the numbers show the
 //    pipeline, not a trained model's behaviour;
 // 3. streams the images through each model (decode + preprocess in worker threads, inference
 //    in its own worker) and feeds every capture to mergeable accumulators: the attention suite

@@ -11,6 +11,15 @@ export { registerReport } from './commands/report.js';
 export type { ReportJson } from './commands/report.js';
 export { registerInspectCheckpoint } from './commands/inspectCheckpoint.js';
 export type { InspectCheckpointJson } from './commands/inspectCheckpoint.js';
+export { registerStudy } from './commands/study.js';
+export type { StudyJson } from './commands/study.js';
+export { runStudy } from './study/runStudy.js';
+export type { RunStudyOptions, StudyRunResult, StudyPassSummary } from './study/runStudy.js';
+export { mergeStudy } from './study/mergeStudy.js';
+export type { MergeStudyOptions, MergeStudyResult } from './study/mergeStudy.js';
+export type { StudyProgressSink } from './study/progress.js';
+export type { Shard } from './study/shard.js';
+export type { StudyOpeners } from './study/openers.js';
 export { parseStudyConfig } from './study/config.js';
 export type { AnalysisConfig, DatasetConfig, ModelConfig, ParseStudyConfigOptions, StudyConfig } from './study/config.js';
 export { loadStudyConfig } from './study/loadConfig.js';
@@ -20,7 +29,19 @@ export { openDataset } from './study/openDataset.js';
 export type { FolderLabels } from './study/datasets/folder.js';
 export { openModel } from './study/openModel.js';
 export type { OpenModelOptions } from './study/openModel.js';
-export type { OpenDataset, OpenModel, StudyItem } from './study/types.js';
+export type {
+  StudyItem,
+  OpenDataset,
+  OpenModel,
+  TapNeeds,
+  PassContext,
+  AnalysisState,
+  ModelFragment,
+  StudyFragment,
+  FinishedModel,
+  StudyAnalysis,
+  NamedTensor,
+} from './study/types.js';
 export { writeSlurmScript } from './study/slurm.js';
 export { registerStudySlurm } from './study/registerStudySlurm.js';
 export type { SlurmScripts, WriteSlurmScriptOptions } from './study/slurm.js';

@@ -5,6 +5,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerBuild } from './commands/build.js';
 import { registerReport } from './commands/report.js';
 import { registerInspectCheckpoint } from './commands/inspectCheckpoint.js';
+import { registerStudy } from './commands/study.js';
 import { defaultWriteErr, defaultWriteOut } from './output.js';
 
 /** This package's version (`vit --version`), read from its package.json beside src/ and dist/. */
@@ -30,6 +31,8 @@ export function createProgram(output: ProgramOutput = {}): Command {
     .description('Understand Vision Transformers: attention, features, and which layer serves which task.')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    // options after a verb belong to the verb (and after `vit study merge` to merge, not to study)
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: output.writeOut ?? defaultWriteOut,
       writeErr: output.writeErr ?? defaultWriteErr,
@@ -39,5 +42,6 @@ export function createProgram(output: ProgramOutput = {}): Command {
   registerBuild(program);
   registerReport(program);
   registerInspectCheckpoint(program);
+  registerStudy(program);
   return program;
 }

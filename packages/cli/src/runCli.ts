@@ -15,7 +15,13 @@ import { createProgram, type ProgramOutput } from './program.js';
 export async function runCli(argv: readonly string[], output: ProgramOutput = {}): Promise<number> {
   const writeErr = output.writeErr ?? defaultWriteErr;
   const program = createProgram({ ...output, writeErr }).exitOverride();
-  for (const c of program.commands) c.exitOverride();
+  const override = (cmd: typeof program): void => {
+    for (const c of cmd.commands) {
+      c.exitOverride();
+      override(c);
+    }
+  };
+  override(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { atomicWrite, contiguous, serializeNpy, VitValueError, type Tensor, type TypedArray } from '@vit/io';
 import type { ReportInput } from './types.js';
@@ -57,13 +57,15 @@ export async function writeResults(input: ReportInput, dir: string): Promise<Wri
   };
   const json = encode(input, []);
   await mkdir(dir, { recursive: true });
+  // An older results.json goes first: a folder holding one is always complete, even when this write is interrupted.
+  const path = join(dir, 'results.json');
+  await rm(path, { force: true });
   for (const { rel, t } of pending) {
     const file = join(dir, rel);
     await mkdir(dirname(file), { recursive: true });
     await atomicWrite(file, serializeNpy(contiguous(t)));
     arrays.push(rel);
   }
-  const path = join(dir, 'results.json');
   await atomicWrite(path, `${JSON.stringify(json, null, 1)}\n`);
   return { json: path, arrays };
 }
