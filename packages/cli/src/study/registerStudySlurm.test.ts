@@ -10,7 +10,7 @@ import type { SlurmScripts } from './slurm.js';
 const work = mkdtempSync(join(tmpdir(), 'vit-study-slurm-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const config = join(work, 'study.yaml');
-writeFileSync(config, 'models: []\n');
+writeFileSync(config, 'models: [{ name: a, onnx: a.onnx }]\ndatasets: [{ name: imgs, reader: folder, root: images }]\nanalyses: [{ type: attention, dataset: imgs }]\n');
 
 /**
  * `vit study slurm …`. commands/study.ts registers the verb on `vit study`, which has a `<config>`
@@ -93,7 +93,7 @@ describe.each(['like vit study', 'bare'] as const)('vit study slurm (parent comm
       expect(r.err).toBe(`vit study: ${message}\n`);
     }
     const missing = await vit('study', 'slurm', join(work, 'nope.yaml'), '--out', out, '--shards', '2');
-    expect([missing.code, missing.err]).toEqual([1, `vit study: ${join(work, 'nope.yaml')}: no such study config; pass the path of your study.json or study.yaml.\n`]);
+    expect([missing.code, missing.err]).toEqual([1, `vit study: ${join(work, 'nope.yaml')}: study config not found; pass the path of a study.json / study.yaml (\`vit study init\` writes one).\n`]);
     expect(existsSync(out)).toBe(false);
     // commander's own usage errors for the required flags
     const noShards = await vit('study', 'slurm', config, '--out', out);

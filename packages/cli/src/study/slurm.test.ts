@@ -10,12 +10,18 @@ import { writeSlurmScript } from './slurm.js';
 const work = mkdtempSync(join(tmpdir(), 'vit-slurm-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 let n = 0;
+/** A valid study config (the scripts only need it to validate). */
+const CONFIG = `${JSON.stringify({
+  models: [{ name: 'a', onnx: 'a.onnx' }],
+  datasets: [{ name: 'imgs', reader: 'folder', root: 'images' }],
+  analyses: [{ type: 'attention', dataset: 'imgs' }],
+})}\n`;
 /** A fresh folder holding a study config (its content does not matter to the scripts). */
 function setup(name = 'study.json'): { config: string; out: string; base: string } {
   const base = join(work, `case${n++}`);
   mkdirSync(base, { recursive: true });
   const config = join(base, name);
-  writeFileSync(config, '{}\n');
+  writeFileSync(config, CONFIG);
   return { config, out: join(base, 'out'), base };
 }
 
@@ -123,10 +129,13 @@ describe('writeSlurmScript', () => {
   });
 
   it('refuses bad input with one line naming the value, and writes nothing', async () => {
-    const { config, out } = setup();
+    const { config, out, base } = setup();
+    const badConfig = join(base, 'bad.json');
+    writeFileSync(badConfig, CONFIG.replace('"dataset":"imgs"', '"dataset":"cocoo"'));
     const cases: [() => Promise<unknown>, string, RegExp][] = [
       [() => writeSlurmScript(config, out, 0), 'VIT_VALUE', /^`shards` of writeSlurmScript must be a whole number ≥ 1\. Got 0\.$/],
-      [() => writeSlurmScript(join(out, 'nope.json'), out, 2), 'VIT_NOT_FOUND', /nope\.json: no such study config/],
+      [() => writeSlurmScript(join(out, 'nope.json'), out, 2), 'VIT_NOT_FOUND', /nope\.json: study config not found/],
+      [() => writeSlurmScript(badConfig, out, 2), 'VIT_STUDY_CONFIG', /bad\.json: .*analyses\[0\]\.dataset.*"cocoo"/],
       [() => writeSlurmScript(config, out, 2, { time: '2h' }), 'VIT_VALUE', /^`options\.time` of writeSlurmScript must be a Slurm time limit.*Got "2h"\.$/],
       [() => writeSlurmScript(config, out, 2, { mem: '16 GB' }), 'VIT_VALUE', /`options\.mem`.*Got "16 GB"/],
       [() => writeSlurmScript(config, out, 2, { cpus: 1.5 }), 'VIT_VALUE', /`options\.cpus`.*Got 1\.5/],

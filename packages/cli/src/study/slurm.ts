@@ -1,10 +1,11 @@
 // `vit study slurm`: the Slurm scripts that run a study's shards as one array job and merge them
 // in a job that depends on it (issue 13, "Scale out on an existing engine").
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VitIoError, VitValueError, atomicWrite } from '@vit/io';
+import { loadStudyConfig } from './loadConfig.js';
 
 /** Options of {@link writeSlurmScript}: what each job asks Slurm for, and how it runs `vit`. */
 export interface WriteSlurmScriptOptions {
@@ -110,7 +111,9 @@ function packageBin(): string {
  * @param shards number of shards N (≥ 1): the array's tasks 1..N.
  * @param options partition, time, cpus, mem, gpus, extra sbatch lines, the command that runs vit.
  * @returns the scripts' paths and the command to run (`bash <out>/slurm/submit.sh`).
- * @throws VitValueError on a bad option; VitIoError (`VIT_NOT_FOUND`) when `config` does not exist.
+ * @throws VitValueError on a bad option, or `VIT_STUDY_CONFIG` for a config that does not validate (it
+ *   is read first, so that a bad config fails here rather than in every job); VitIoError
+ *   `VIT_NOT_FOUND` when `config` does not exist.
  * @example
  * const s = await writeSlurmScript('study.yaml', 'runs/study', 8, { partition: 'gpu', gpus: 1, time: '2:00:00' });
  * console.log(s.command); // bash /abs/runs/study/slurm/submit.sh
@@ -124,8 +127,6 @@ export async function writeSlurmScript(config: string, out: string, shards: numb
   for (const [name, p] of [['config', cfg], ['out', dir]] as const) {
     if (/["\r\n\0]/.test(p)) throw new VitValueError(`\`${name}\` of writeSlurmScript must be a path without double quotes or line breaks (sbatch cannot read it). Got ${JSON.stringify(p)}.`);
   }
-  if (!existsSync(cfg)) throw new VitIoError('no such study config; pass the path of your study.json or study.yaml.', { code: 'VIT_NOT_FOUND', file: cfg });
-  if (!statSync(cfg).isFile()) throw new VitIoError('is a folder, not a study config; pass the path of your study.json or study.yaml.', { code: 'VIT_IO_READ', file: cfg });
 
   const o = options;
   const head: string[] = [];
@@ -151,6 +152,9 @@ export async function writeSlurmScript(config: string, out: string, shards: numb
   const vit = o.vit === undefined ? `${sh(process.execPath)} ${sh(packageBin())}` : oneLine('vit', o.vit);
   const device = o.device ?? (gpus !== undefined ? 'cuda' : undefined);
   const merge = o.merge ?? true;
+
+  // A bad config fails here, in one line, rather than in every job.
+  await loadStudyConfig(cfg);
 
   const slurmDir = join(dir, 'slurm');
   const logs = join(slurmDir, 'logs');
