@@ -3,7 +3,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWrite, VitIoError, type NumericBackend } from '@vit/io';
-import { preprocessPreset, ViTSession, type Device, type PreprocessConfig, type SkippedImage } from '@vit/runtime';
+import { ViTSession, type Device, type SkippedImage } from '@vit/runtime';
+import { modelTransform } from './modelTransform.js';
 import { decodeCheckpoint, encodeCheckpoint, readCheckpoint, type PassCheckpoint } from './checkpoint.js';
 import type { StudyConfig } from './config.js';
 import { passFingerprint, type PassPlan } from './plan.js';
@@ -75,17 +76,6 @@ export async function restoreStates(pass: PassPlan, json: readonly unknown[], co
   const out: AnalysisState[] = [];
   for (const [i, e] of pass.entries.entries()) out.push(await e.analysis.restore(json[i], contexts[i]));
   return out;
-}
-
-/**
- * The `transform` of a session for a `@vit/runtime` preprocessing preset, scaled to the graph's
- * input size (timm's `⌊crop / crop_pct⌋`; crop_pct 1 presets keep the covering resize).
- */
-function sessionTransform(preset: string): ([h, w]: [number, number]) => Partial<PreprocessConfig> {
-  return ([h, w]) => {
-    const { crop: _crop, resize, ...p } = preprocessPreset(preset, { crop: Math.min(h, w) });
-    return p.cropPct === 1 ? { ...p, cropPct: undefined } : { ...p, resize };
-  };
 }
 
 /**
@@ -165,7 +155,11 @@ export async function runPass(pass: PassPlan, options: RunPassOptions): Promise<
       batchSize: study.batchSize,
       device: options.device ?? study.device,
       intraOpThreads: options.intraOpThreads,
-      transform: sessionTransform(pass.model.preset),
+      // The crop is the graph's own input size; the rest is the study's one evaluation transform.
+      transform: ([h, w]) => {
+        const { crop: _crop, ...t } = modelTransform({ preset: pass.model.preset, imageSize: [h, w] });
+        return t;
+      },
     });
     try {
       const stream = session.stream(list.map((it) => ({ path: it.path, id: it.id, label: it.label })));

@@ -8,7 +8,7 @@ import type { AnalysisConfig } from './configs.js';
 import { analysisBase } from './common.js';
 import { analysisLayers } from './internal/analysisLayers.js';
 import { foregroundMask } from './internal/foregroundMask.js';
-import { modelTransform } from './internal/modelTransform.js';
+import { modelTransform } from '../modelTransform.js';
 import { requireForegroundMasks } from './internal/requireForegroundMasks.js';
 import { tapLayers } from './internal/tapLayers.js';
 

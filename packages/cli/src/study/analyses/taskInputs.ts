@@ -3,8 +3,8 @@
 // masks and keypoints go through the geometry the session applied to the images).
 import { VitValueError, tensor } from '@vit/io';
 import type { Tensor } from '@vit/io';
-import { preprocessPreset } from '@vit/runtime';
 import type { Capture, TransformGeometryOptions } from '@vit/runtime';
+import { modelTransform } from '../modelTransform.js';
 import type { OpenDataset, OpenModel, StudyItem } from '../types.js';
 
 /** The 1-based layers an analysis entry uses: its `layers`, else every block of the model. */
@@ -72,15 +72,10 @@ export function itemRows(t: Tensor, keep: readonly number[], mode: RowMode, grid
   return { data: out, shape: mode === 'spatial' ? [gh, gw, D] : [D] };
 }
 
-/**
- * The geometry of the evaluation transform a pass applies to `model`'s images (as the engine's
- * session transform: the preprocessing preset scaled to the input size, `⌊min(h,w) / crop_pct⌋`;
- * crop_pct-1 presets resize to cover the crop), for `transformMask` / `transformKeypoints`.
- */
+/** The geometry of the pass's evaluation transform ({@link modelTransform}), for `transformMask` / `transformKeypoints`. */
 export function modelGeometry(model: OpenModel): TransformGeometryOptions & { patch: number } {
-  const [h, w] = model.imageSize;
-  const p = preprocessPreset(model.preset, { crop: Math.min(h, w) });
-  return p.cropPct === 1 ? { crop: [h, w], patch: model.patch } : { crop: [h, w], resize: p.resize, patch: model.patch };
+  const { crop, resize } = modelTransform(model);
+  return resize === undefined ? { crop, patch: model.patch } : { crop, resize, patch: model.patch };
 }
 
 /** Class labels of the batch items, or a one-line error naming the dataset. */

@@ -1,7 +1,7 @@
 import { readImage, tensor, type Tensor } from '@vit/io';
 import { preprocess } from '@vit/runtime';
 import type { OpenModel } from '../../types.js';
-import { modelTransform } from './modelTransform.js';
+import { modelTransform } from '../../modelTransform.js';
 
 const IDENTITY = { mean: [0, 0, 0] as const, std: [1 / 255, 1 / 255, 1 / 255] as const };
 

@@ -12,7 +12,7 @@ import { ViTSession, inspectModel, writeViT, type Capture, type TapName } from '
 import type { AnalysisState, OpenDataset, OpenModel, PassContext, StudyAnalysis, StudyItem } from '../../types.js';
 import type { AnalysisConfig } from '../configs.js';
 import { studyConfig, type StudyConfig } from '../../config.js';
-import { modelTransform } from './modelTransform.js';
+import { modelTransform } from '../../modelTransform.js';
 
 /** The miniature zoo's benchmark data (real layouts: a folder with labels.json + masks/, COCO, PartImageNet). */
 export const ZOO_BENCH = fileURLToPath(new URL('../../../../../../examples/zoo/bench/', import.meta.url));

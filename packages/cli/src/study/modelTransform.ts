@@ -1,5 +1,5 @@
 import { preprocessPreset, type PreprocessOptions } from '@vit/runtime';
-import type { OpenModel } from '../../types.js';
+import type { OpenModel } from './types.js';
 
 /**
  * The evaluation transform of a study's passes for `model`: its preprocessing preset
