@@ -13,7 +13,7 @@ import { ViTSession } from '@vit/runtime';
 import { mulberry32 } from '@vit/test-utils';
 import { mergeStudy } from './mergeStudy.js';
 import { runStudy, type RunStudyOptions } from './runStudy.js';
-import { TEST_ANALYSES, testOpeners, writeImages, writeTinyViT } from './internal/testing.js';
+import { TEST_ANALYSES, writeImages, writeTinyViT } from './internal/testing.js';
 import type { StudyProgressSink } from './progress.js';
 
 const work = mkdtempSync(join(tmpdir(), 'vit-study-engine-'));
@@ -56,7 +56,7 @@ function writeConfig(name: string, over: Record<string, unknown>): string {
   return file;
 }
 
-const opts = (out: string, o: Partial<RunStudyOptions> = {}): RunStudyOptions => ({ out: join(work, out), openers: testOpeners, analyses: TEST_ANALYSES, intraOpThreads: 1, ...o });
+const opts = (out: string, o: Partial<RunStudyOptions> = {}): RunStudyOptions => ({ out: join(work, out), analyses: TEST_ANALYSES, intraOpThreads: 1, ...o });
 
 /** Every tensor of model `name`'s results (by path), as float64 arrays. */
 function numbers(r: ReportInput, name = 'a'): Map<string, Float64Array> {
@@ -153,12 +153,12 @@ describe('runStudy', () => {
     const out = 'sharded';
     await runStudy(one, opts(out, { shard: '1/3' }));
     await runStudy(one, opts(out, { shard: { k: 3, n: 3 } }));
-    await expect(mergeStudy(join(work, out), { openers: testOpeners, analyses: TEST_ANALYSES })).rejects.toThrow(/a × imgs: shard 2\/3; run/);
+    await expect(mergeStudy(join(work, out), { analyses: TEST_ANALYSES })).rejects.toThrow(/a × imgs: shard 2\/3; run/);
     const r2 = await runStudy(one, opts(out, { shard: '2/3' }));
     expect(r2.results).toBeNull();
     // batch-aligned slices: 6 batches → 2 per shard
     expect(r2.passes.map((p) => p.images)).toEqual([8]);
-    const m = await mergeStudy(join(work, out), { openers: testOpeners, analyses: TEST_ANALYSES });
+    const m = await mergeStudy(join(work, out), { analyses: TEST_ANALYSES });
     expect(m.shards).toBe(3);
     const merged = numbers(await readResults(join(work, out)));
     const whole = numbers(single);

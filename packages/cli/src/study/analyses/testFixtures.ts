@@ -1,16 +1,16 @@
 // Test helpers of the study-tasks analyses (not published: see package.json "files"): a tiny
 // built ViT as an OpenModel, datasets in the real layouts as OpenDatasets, one extraction pass
 // whose captures are replayed into analysis states (whole, shards, resumed).
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveBackend, tensor } from '@vit/io';
 import type { NumericBackend } from '@vit/io';
-import { ViTSession, inspectModel, preprocessPreset, writeViT } from '@vit/runtime';
+import { ViTSession, preprocessPreset, writeViT } from '@vit/runtime';
 import type { Capture } from '@vit/runtime';
 import type { DatasetDescription } from '@vit/datasets';
 import { studyConfig } from '../config.js';
+import { openModel } from '../openModel.js';
 import type { AnalysisConfig, StudyConfig } from '../config.js';
 import type { AnalysisState, OpenDataset, OpenModel, PassContext, StudyAnalysis, StudyItem } from '../types.js';
 
@@ -22,22 +22,8 @@ export async function tinyModel(dir: string, name = 'tiny', seed = 1): Promise<O
   mkdirSync(dir, { recursive: true });
   const onnx = join(dir, `${name}.onnx`);
   await writeViT(onnx, { imageSize: 32, patchSize: 8, dim: 16, depth: 2, heads: 2 }, undefined, { seed });
-  const info = await inspectModel(onnx);
-  return {
-    name,
-    method: 'random',
-    onnx,
-    hash: createHash('sha256').update(readFileSync(onnx)).digest('hex'),
-    source: onnx,
-    preset: 'imagenet',
-    layers: info.layers,
-    heads: info.heads,
-    dim: info.dim,
-    grid: [info.grid[0], info.grid[1]],
-    prefix: info.prefixTokens,
-    patch: info.patch,
-    imageSize: [info.imageSize[0], info.imageSize[1]],
-  };
+  return openModel({ name, method: 'random', onnx, preset: 'imagenet' });
+
 }
 
 /** An OpenDataset over `items` with the reader's `source`. */

@@ -1,16 +1,13 @@
 // Test helpers of the study engine (kept out of the published package): tiny ViTs, tiny image
 // folders, and two small real analyses built on the packages' accumulators.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, dirname } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
 import { AverageCLSAccumulator } from '@vit/attention';
 import { MinibatchCKA } from '@vit/features';
 import { encodePng, tensor, type AccumulatorJSON } from '@vit/io';
-import { buildViT, inspectModel } from '@vit/runtime';
+import { buildViT } from '@vit/runtime';
 import { mulberry32 } from '@vit/test-utils';
-import { studyConfig, type StudyConfig } from '../config.js';
-import type { StudyOpeners } from '../openers.js';
-import type { AnalysisState, OpenDataset, OpenModel, StudyAnalysis, StudyItem } from '../types.js';
+import type { AnalysisState, StudyAnalysis, StudyItem } from '../types.js';
 
 /** Write a tiny seeded ViT (32×32 input, patch 8, 2 blocks, 2 heads, width 16) as ONNX. */
 export function writeTinyViT(file: string, seed: number): string {
@@ -35,55 +32,6 @@ export function writeImages(dir: string, n: number, seed = 1): string[] {
   }
   return files;
 }
-
-/**
- * Openers for tests before study-config's readers: JSON configs validated by the schema (paths
- * resolved against the file), `folder` datasets (sorted PNG/JPEG files), ONNX models.
- */
-export const testOpeners: StudyOpeners = {
-  async loadConfig(path) {
-    return this.parseConfig(JSON.parse(readFileSync(path, 'utf8')), path);
-  },
-  parseConfig(value, file) {
-    const c = studyConfig.parse(value) as StudyConfig;
-    const base = dirname(resolve(file));
-    const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-    return { ...c, models: c.models.map((m) => ({ ...m, ...(m.onnx ? { onnx: abs(m.onnx) } : {}) })), datasets: c.datasets.map((d) => ({ ...d, root: abs(d.root) })) } as StudyConfig;
-  },
-  async openDataset(config): Promise<OpenDataset> {
-    const files = readdirSync(config.root)
-      .filter((f) => /\.(png|jpe?g)$/i.test(f))
-      .sort();
-    const items: StudyItem[] = files.slice(0, config.limit ?? files.length).map((f, index) => ({ index, id: f, path: join(config.root, f) }));
-    return {
-      name: config.name,
-      reader: config.reader,
-      root: config.root,
-      items,
-      source: undefined,
-      describe: () => ({ dataset: config.name, root: config.root, split: '', samples: items.length, counts: { images: items.length }, skipped: [] }),
-    };
-  },
-  async openModel(config): Promise<OpenModel> {
-    const file = config.onnx!;
-    const info = await inspectModel(file);
-    return {
-      name: config.name,
-      method: config.method,
-      onnx: file,
-      hash: createHash('sha256').update(readFileSync(file)).digest('hex'),
-      source: relative(process.cwd(), file),
-      preset: config.preset ?? 'imagenet',
-      layers: info.layers,
-      heads: info.heads,
-      dim: info.dim,
-      grid: info.grid,
-      prefix: info.prefixTokens,
-      patch: info.patch,
-      imageSize: info.imageSize,
-    };
-  },
-};
 
 class ClsState implements AnalysisState {
   constructor(readonly acc: AverageCLSAccumulator) {}

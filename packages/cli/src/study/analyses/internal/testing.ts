@@ -1,18 +1,17 @@
 // Test-only helpers of the attention, saliency and cka analyses (kept out of the package by `files`):
 // tiny built ViTs, tiny datasets in their real layouts opened as the study opens them, and
 // captures of real ViTSession passes, so that tests drive start/update/finishModel themselves.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { referenceBackend, type NumericBackend, type Tensor } from '@vit/io';
 import { coco, partImageNet, type DatasetDescription } from '@vit/datasets';
-import { ViTSession, inspectModel, writeViT, type Capture, type TapName } from '@vit/runtime';
+import { ViTSession, writeViT, type Capture, type TapName } from '@vit/runtime';
 import type { AnalysisState, OpenDataset, OpenModel, PassContext, StudyAnalysis, StudyItem } from '../../types.js';
 import type { AnalysisConfig } from '../configs.js';
 import { studyConfig, type StudyConfig } from '../../config.js';
 import { modelTransform } from '../../modelTransform.js';
+import { openModel } from '../../openModel.js';
 
 /** The miniature zoo's benchmark data (real layouts: a folder with labels.json + masks/, COCO, PartImageNet). */
 export const ZOO_BENCH = fileURLToPath(new URL('../../../../../../examples/zoo/bench/', import.meta.url));
@@ -21,22 +20,8 @@ export const ZOO_BENCH = fileURLToPath(new URL('../../../../../../examples/zoo/b
 export async function tinyModel(dir: string, name: string, o: { seed?: number; depth?: number; heads?: number; dim?: number } = {}): Promise<OpenModel> {
   const path = join(dir, `${name}.onnx`);
   await writeViT(path, { imageSize: 32, patchSize: 8, dim: o.dim ?? 32, depth: o.depth ?? 3, heads: o.heads ?? 2 }, undefined, { seed: o.seed ?? 1 });
-  const info = await inspectModel(path);
-  return {
-    name,
-    method: name,
-    onnx: path,
-    hash: createHash('sha256').update(readFileSync(path)).digest('hex'),
-    source: path,
-    preset: 'imagenet',
-    layers: info.layers,
-    heads: info.heads,
-    dim: info.dim,
-    grid: info.grid,
-    prefix: info.prefixTokens,
-    patch: info.patch,
-    imageSize: info.imageSize,
-  };
+  return openModel({ name, method: name, onnx: path, preset: 'imagenet' });
+
 }
 
 const describe = (dataset: string, root: string, samples: number): (() => DatasetDescription) => () => ({ dataset, root, split: '', samples, counts: { images: samples }, skipped: [] });
