@@ -34,7 +34,7 @@ type State = { n: number; dim: number; mean: number[]; scatter: number[] } | nul
  * state as one pass (up to float summation order) and no large mean is ever subtracted from
  * raw second moments. `update` forms the batch scatter in TypeScript (synchronous, as the
  * accumulator contract needs); `updateAsync` sends it through `options.backend`. `result()`
- * eigen-decomposes the covariance with ml-matrix (see {@link pca}).
+ * finds the covariance's top eigenvectors as {@link pca} does.
  * @example
  * const acc = new PCAAccumulator({ k: 3, layer: 9 });
  * for await (const cap of session.stream(images)) acc.update(cap);
@@ -92,13 +92,12 @@ export class PCAAccumulator implements Accumulator<PCAInput, PCAModel, Stored, S
     if (fromCapture) {
       if (!x || x.shape?.length !== 3) throw new VitValueError(`block tap of ${fn} must be [B,T,D]. Got [${x?.shape?.join(',')}].`, { code: 'VIT_SHAPE' });
       const [B, T, D] = x.shape;
-      const { d } = pcaRows(x, 'capture.taps.block', fn);
       const from = this.opts.tokens === 'spatial' ? prefix : 0;
       const to = this.opts.tokens === 'cls' ? 1 : T;
       const per = to - from;
-      const out = new Float32Array(B * per * D);
-      for (let b = 0; b < B; b++) out.set(d.subarray((b * T + from) * D, (b * T + to) * D), b * per * D);
-      return { d: out, n: B * per, dim: D, items: B };
+      // The selected tokens of each image, as `[B,per,D]` rows (one copy, whatever the strides).
+      const { d } = pcaRows(x.lo(0, from, 0).hi(B, per, D), 'capture.taps.block', fn);
+      return { d, n: B * per, dim: D, items: B };
     }
     const r = pcaRows(x, 'input', fn);
     return { ...r, items: r.n };

@@ -18,7 +18,8 @@ export interface PcaResult extends PCAModel {
 /**
  * Principal component analysis of one set of rows (e.g. the patch tokens of a layer, for the
  * PCA-RGB figure of DINO-style feature papers). The covariance `Xcᵀ Xc / (N − 1)` of the
- * column-centred rows is computed by the numeric backend and eigen-decomposed with ml-matrix;
+ * column-centred rows is computed by the numeric backend; its top `k` eigenvectors come from
+ * Lanczos iterations checked by their residuals (ml-matrix's dense decomposition when a check fails);
  * axes come by decreasing variance, each signed so that its largest-magnitude entry is
  * positive (axes are defined up to sign). For data too large for one call, use
  * {@link PCAAccumulator}.

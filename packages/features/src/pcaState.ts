@@ -1,6 +1,6 @@
 // Internal helpers of pca, PCAAccumulator and pcaProject (not exported from the package).
-import { EigenvalueDecomposition, Matrix as MlMatrix } from 'ml-matrix';
 import { VitValueError, tensor, type NumericBackend, type Tensor } from '@vit/io';
+import { topEigen } from './internal/topEigen.js';
 
 /** Running statistics of a set of rows: count, mean and centred scatter `Σ (x−μ)(x−μ)ᵀ` (float64). */
 export interface PcaStats {
@@ -19,32 +19,42 @@ export function pcaRows(x: Tensor, name: string, fn: string): { d: Float32Array;
   const n = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
   if (n === 0 || dim === 0) throw new VitValueError(`\`${name}\` of ${fn} is empty (shape [${x.shape.join(',')}]); pass at least one row.`, { code: 'VIT_EMPTY' });
   const d = new Float32Array(n * dim);
-  const rank = x.shape.length;
-  const idx = new Array<number>(rank).fill(0);
   const src = x.data as unknown as ArrayLike<number>;
-  // Walk the logical order once (any strides), then check finiteness in the same pass.
-  for (let i = 0; i < n * dim; i++) {
+  const rank = x.shape.length;
+  const step = x.stride[rank - 1];
+  const bulk = src instanceof Float32Array && (step === 1 || dim === 1);
+  const idx = new Array<number>(rank - 1).fill(0);
+  // Row by row in logical order (any strides); a unit-stride row is one bulk copy.
+  for (let i = 0; i < n; i++) {
     let o = x.offset;
-    for (let a = 0; a < rank; a++) o += idx[a] * x.stride[a];
-    const v = src[o];
-    if (!Number.isFinite(v)) {
-      throw new VitValueError(`\`${name}\` of ${fn} holds a non-finite value (${v}) at row ${Math.floor(i / dim)}, column ${i % dim}; remove or fix that row.`, { code: 'VIT_NON_FINITE' });
-    }
-    d[i] = v;
-    for (let a = rank - 1; a >= 0; a--) {
+    for (let a = 0; a < rank - 1; a++) o += idx[a] * x.stride[a];
+    if (bulk) d.set((src as Float32Array).subarray(o, o + dim), i * dim);
+    else for (let j = 0; j < dim; j++) d[i * dim + j] = src[o + j * step];
+    for (let a = rank - 2; a >= 0; a--) {
       if (++idx[a] < x.shape[a]) break;
       idx[a] = 0;
     }
   }
+  assertFiniteRows(d, dim, name, fn);
   return { d, n, dim };
+}
+
+/** Throws naming the first non-finite value's row and column. */
+function assertFiniteRows(d: Float32Array, dim: number, name: string, fn: string): void {
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v - v !== 0) {
+      throw new VitValueError(`\`${name}\` of ${fn} holds a non-finite value (${v}) at row ${Math.floor(i / dim)}, column ${i % dim}; remove or fix that row.`, { code: 'VIT_NON_FINITE' });
+    }
+  }
 }
 
 /** Centre rows in place around their float64 mean; returns the mean. */
 export function pcaCentre(d: Float32Array, n: number, dim: number): Float64Array {
   const mean = new Float64Array(dim);
-  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j] += d[i * dim + j];
+  for (let i = 0, o = 0; i < n; i++, o += dim) for (let j = 0; j < dim; j++) mean[j] += d[o + j];
   for (let j = 0; j < dim; j++) mean[j] /= n;
-  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) d[i * dim + j] -= mean[j];
+  for (let i = 0, o = 0; i < n; i++, o += dim) for (let j = 0; j < dim; j++) d[o + j] -= mean[j];
   return mean;
 }
 
@@ -107,29 +117,30 @@ export interface PCAModel {
   samples: number;
 }
 
-/** Eigen-decomposition of the covariance `scatter / (n − 1)` with ml-matrix; top `k` axes. */
+/**
+ * The top `k` axes of the covariance `scatter / (n − 1)`: Lanczos (checked by its residuals; the
+ * dense ml-matrix decomposition when a check fails, see `topEigen`). The total variance of
+ * `explainedVarianceRatio` is the covariance's trace (the sum of all its eigenvalues).
+ */
 export function pcaSolve(stats: PcaStats, k: number, fn: string): PCAModel {
   const { n, dim } = stats;
   if (n < 2) throw new VitValueError(`${fn} needs at least 2 rows to estimate a covariance. Got ${n}.`, { code: 'VIT_EMPTY' });
   if (k > dim) throw new VitValueError(`\`k\` of ${fn} must be at most the feature dimension ${dim}. Got ${k}.`);
-  const cov = new MlMatrix(dim, dim);
-  for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) cov.set(i, j, stats.scatter[i * dim + j] / (n - 1));
-  const eig = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
-  const values = eig.realEigenvalues;
-  const vectors = eig.eigenvectorMatrix;
-  const order = values.map((_, i) => i).sort((a, b) => values[b] - values[a] || a - b);
+  const cov = new Float64Array(dim * dim);
+  for (let i = 0; i < cov.length; i++) cov[i] = stats.scatter[i] / (n - 1);
   let total = 0;
-  for (const v of values) total += Math.max(v, 0);
+  for (let i = 0; i < dim; i++) total += cov[i * dim + i];
+  const { values, vectors } = topEigen(cov, dim, k);
   const comps = new Float32Array(k * dim);
   const variance = new Float32Array(k);
   const ratio = new Float32Array(k);
   for (let c = 0; c < k; c++) {
-    const col = order[c];
+    const v = vectors[c];
     let big = 0;
-    for (let j = 0; j < dim; j++) if (Math.abs(vectors.get(j, col)) > Math.abs(big)) big = vectors.get(j, col);
+    for (let j = 0; j < dim; j++) if (Math.abs(v[j]) > Math.abs(big)) big = v[j];
     const sign = big < 0 ? -1 : 1;
-    for (let j = 0; j < dim; j++) comps[c * dim + j] = sign * vectors.get(j, col);
-    variance[c] = Math.max(values[col], 0);
+    for (let j = 0; j < dim; j++) comps[c * dim + j] = sign * v[j];
+    variance[c] = Math.max(values[c], 0);
     ratio[c] = total > 0 ? variance[c] / total : 0;
   }
   return {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tensor, VitError, VitValueError, writeSafetensors } from '@vit/io';
-import { decodeModel, randomViTWeights, writeViT, type ViTConfig } from '@vit/runtime';
+import { decodeModel, inspectModel, randomViTWeights, writeViT, type ViTConfig } from '@vit/runtime';
 import { openModel } from './openModel.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vit-study-model-'));
@@ -52,6 +52,7 @@ describe('openModel', () => {
       prefix: 1,
       patch: 8,
       imageSize: [16, 16],
+      info: await inspectModel(onnx), // handed to the pass's session, which then does not probe again
     });
     expect((await openModel({ name: 't', onnx, preset: 'clip' })).preset).toBe('clip');
   });

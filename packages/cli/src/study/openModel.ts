@@ -100,6 +100,7 @@ function opened(config: ModelConfig, onnx: string, hash: string, info: ModelInfo
     prefix: info.prefixTokens,
     patch: info.patch,
     imageSize: [info.imageSize[0], info.imageSize[1]],
+    info,
   };
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { atomicWrite, VitIoError, type NumericBackend } from '@vit/io';
 import { ViTSession, type Device, type SkippedImage } from '@vit/runtime';
 import { modelTransform } from './modelTransform.js';
-import { decodeCheckpoint, encodeCheckpoint, readCheckpoint, type PassCheckpoint } from './checkpoint.js';
+import { encodeCheckpoint, readCheckpoint, type PassCheckpoint } from './checkpoint.js';
 import type { StudyConfig } from './config.js';
 import { passFingerprint, type PassPlan } from './plan.js';
 import { shardRange, type Shard } from './shard.js';
@@ -129,11 +129,10 @@ export async function runPass(pass: PassPlan, options: RunPassOptions): Promise<
     seconds: priorSeconds + (performance.now() - t0) / 1000,
     states: states.map((s) => s.toJSON()),
   });
-  const save = async (complete: boolean): Promise<Uint8Array> => {
+  const save = async (complete: boolean): Promise<PassCheckpoint> => {
     const c = checkpoint(complete);
-    const bytes = encodeCheckpoint(c);
-    await atomicWrite(ckptPath, bytes);
-    return bytes;
+    await atomicWrite(ckptPath, encodeCheckpoint(c));
+    return c;
   };
   if (signal?.aborted) {
     return { ...base, states, done, complete: false, stopped: true, cached: false, resumedFrom, skipped, seconds: priorSeconds };
@@ -155,6 +154,7 @@ export async function runPass(pass: PassPlan, options: RunPassOptions): Promise<
       batchSize: study.batchSize,
       device: options.device ?? study.device,
       intraOpThreads: options.intraOpThreads,
+      info: pass.model.info,
       // The crop is the graph's own input size; the rest is the study's one evaluation transform.
       transform: ([h, w]) => {
         const { crop: _crop, ...t } = modelTransform({ preset: pass.model.preset, imageSize: [h, w] });
@@ -162,7 +162,8 @@ export async function runPass(pass: PassPlan, options: RunPassOptions): Promise<
       },
     });
     try {
-      const stream = session.stream(list.map((it) => ({ path: it.path, id: it.id, label: it.label })));
+      // Every analysis copies what it keeps from a capture, so its buffers can go back to the worker.
+      const stream = session.stream(list.map((it) => ({ path: it.path, id: it.id, label: it.label })), { reuseBuffers: true });
       let batches = 0;
       for await (const cap of stream) {
         let last = -1;
@@ -195,10 +196,10 @@ export async function runPass(pass: PassPlan, options: RunPassOptions): Promise<
   done = total;
   options.onProgress?.(done, total);
   skipped.sort((a, b) => a.index - b.index);
-  const bytes = await save(true);
-  // Results always come from the checkpoint's encoding: a single run, a resumed one and a merge
-  // of shards all finish from restored states.
-  const written = decodeCheckpoint(bytes, ckptPath) as PassCheckpoint;
+  const written = await save(true);
+  // Results always come from restored states: a single run, a resumed one and a merge of shards
+  // all finish from `fromJSON`. The checkpoint codec is exact (tested), so restoring from the
+  // `toJSON()`s just written equals restoring from the file, without decoding it again.
   const restored = await restoreStates(pass, written.states, contexts);
   return { ...base, states: restored, done, complete: true, stopped: false, cached: false, resumedFrom, skipped, seconds: written.seconds };
 }

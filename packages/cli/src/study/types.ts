@@ -4,7 +4,7 @@
 import type { NumericBackend, Tensor } from '@vit/io';
 import type { DatasetDescription } from '@vit/datasets';
 import type { AttentionResults, FeatureResults, ReportInput, TaskResults, ExampleImage } from '@vit/report';
-import type { Capture, TapName } from '@vit/runtime';
+import type { Capture, ModelInfo, TapName } from '@vit/runtime';
 import type { StudyConfig, AnalysisConfig } from './config.js';
 
 /** One image of a configured dataset, in the dataset's order (sharding slices this list). */
@@ -66,6 +66,8 @@ export interface OpenModel {
   readonly patch: number;
   /** Input size `[h, w]`. */
   readonly imageSize: readonly [number, number];
+  /** `inspectModel`'s whole answer, handed to `ViTSession.create` so a pass does not probe the graph again. */
+  readonly info?: ModelInfo;
 }
 
 /** Taps and layers an analysis needs from a pass (the planner takes the union). */

@@ -25,6 +25,13 @@ export interface OrtBackendOptions {
    * @default 4194304 (16 MiB of float32)
    */
   chunkElements?: number;
+  /**
+   * Let idle onnxruntime threads spin-wait for the next op. Off by default: the backend runs
+   * beside a model's own session (`vit study`), and spinning threads would take the cores
+   * that session's threads are waiting for.
+   * @default false
+   */
+  spinning?: boolean;
 }
 
 type Feeds = Record<string, Ort.Tensor>;
@@ -70,6 +77,7 @@ export function ortBackend(options: OrtBackendOptions = {}): NumericBackend {
     executionMode: 'sequential',
     interOpNumThreads: 1,
     ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    extra: { session: spinWait(options.spinning ?? false) },
   };
   const sessions = new Map<string, Promise<Ort.InferenceSession>>();
   let ort!: typeof Ort;
@@ -223,4 +231,10 @@ export function ortBackend(options: OrtBackendOptions = {}): NumericBackend {
       for (const s of await Promise.allSettled(all)) if (s.status === 'fulfilled') await s.value.release();
     },
   };
+}
+
+/** onnxruntime's session config entries that turn spin-waiting of its thread pools on or off. */
+function spinWait(on: boolean): Record<string, Record<string, string>> {
+  const v = on ? '1' : '0';
+  return { intra_op: { allow_spinning: v }, inter_op: { allow_spinning: v } };
 }

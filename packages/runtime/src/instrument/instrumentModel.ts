@@ -24,7 +24,7 @@ export interface InstrumentModelOptions {
    */
   imageSize?: readonly [number, number];
   /**
-   * A {@link ModelInfo} already computed by {@link inspectModel} for these bytes (skips the analysis and probe).
+   * A {@link ModelInfo} already computed by {@link inspectModel} for these bytes (skips the probe run).
    * @default undefined
    */
   info?: ModelInfo;
@@ -78,12 +78,10 @@ export async function instrumentModel(model: string | Uint8Array, options: Instr
   let info = options.info;
   const prepared = prepareModel(bytes, fn, { file, externalDataDir });
   const graphOutputs = new Set((prepared.proto.graph!.output ?? []).map((o) => o.name));
-  let dtype: (name: string) => number = () => 1;
-  if (!info) {
-    const s = analyzeGraph(prepared.proto, label);
-    info = await probeGraph(prepared.bytes, s, label, { ...options, externalDataDir: prepared.externalDataDir, fused: prepared.unfused > 0 });
-    dtype = (n) => s.index.dtype.get(n) ?? 1;
-  }
+  // The structure (and the taps' element types) always; the probe run only without a given info.
+  const s = analyzeGraph(prepared.proto, label);
+  const dtype = (n: string) => s.index.dtype.get(n) ?? 1;
+  if (!info) info = await probeGraph(prepared.bytes, s, label, { ...options, externalDataDir: prepared.externalDataDir, fused: prepared.unfused > 0 });
   const layers = resolveLayers(options.layers ?? 'all', info.layers);
   const outputs: TapOutput[] = [];
   const added = new Set<string>();

@@ -184,6 +184,25 @@ describe('ViTSession.stream', () => {
     expect(returned).toBe(true); // breaking out closed the input generator
   });
 
+  it('reuseBuffers: the same captures, written into buffers handed back; a capture kept past its iteration is detached', async () => {
+    const s = await open('timm', { taps: ['attention', 'block', 'mlpSkip'], batchSize: 1 });
+    const copy = (c: Capture) => Object.values(c.taps).flatMap((ts) => ts!.map((t) => Float32Array.from(t.data.subarray(t.offset, t.offset + t.size))));
+    const plain: Float32Array[][] = [];
+    for await (const c of s.stream(good)) plain.push(copy(c));
+    for (let round = 0; round < 2; round++) {
+      // Twice: the second stream starts with the pool the first one filled.
+      const reused: Float32Array[][] = [];
+      let previous: Capture | undefined;
+      for await (const c of s.stream(good, { reuseBuffers: true })) {
+        if (previous) expect(previous.taps.attention![0].data.length).toBe(0); // handed back to the worker
+        reused.push(copy(c));
+        previous = c;
+      }
+      expect(reused).toHaveLength(good.length);
+      reused.forEach((arrays, b) => arrays.forEach((a, i) => expect(maxAbsDiff(tensor(a, [a.length]), tensor(plain[b][i], [a.length]))).toBe(0)));
+    }
+  });
+
   it('rejects a string instead of an iterable of paths', () => {
     return open('timm', { taps: ['attention'] }).then((s) => {
       expect(() => s.stream('a.jpg' as never)).toThrow('`images` of ViTSession.stream must be an iterable');

@@ -49,9 +49,20 @@ export async function createOrtSession(bytes: Uint8Array, o: OrtSessionOptions):
   }
 }
 
-/** One run; every graph output is fetched (onnxruntime-node 1.23 mislabels the results of a fetch subset). */
-export async function runSession(session: ort.InferenceSession, inputName: string, data: Float32Array, dims: readonly number[]): Promise<Record<string, RawTensor>> {
-  const out = await session.run({ [inputName]: new ort.Tensor('float32', data, dims) });
+/**
+ * One run; every graph output is fetched (onnxruntime-node 1.23 mislabels the results of a fetch
+ * subset). `fetches`, when given, are pre-allocated tensors for every output that onnxruntime
+ * writes into.
+ */
+export async function runSession(
+  session: ort.InferenceSession,
+  inputName: string,
+  data: Float32Array,
+  dims: readonly number[],
+  fetches?: Record<string, ort.Tensor>,
+): Promise<Record<string, RawTensor>> {
+  const feeds = { [inputName]: new ort.Tensor('float32', data, dims) };
+  const out = fetches ? await session.run(feeds, fetches) : await session.run(feeds);
   const result: Record<string, RawTensor> = {};
   for (const [name, t] of Object.entries(out)) {
     if (t.type !== 'float32') continue;

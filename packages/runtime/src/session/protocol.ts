@@ -6,6 +6,8 @@ import type { PreprocessOptions } from '../preprocess/transform.js';
 export type InferenceRequest =
   | { type: 'init'; id: number; bytes: Uint8Array; inputName: string; options: { intraOpThreads: number; device: 'cpu' | 'cuda'; externalDataDir?: string } }
   | { type: 'run'; id: number; data: Float32Array; dims: number[] }
+  /** Output buffers of an earlier `result`, handed back for reuse (no reply). */
+  | { type: 'recycle'; id: number; buffers: ArrayBuffer[] }
   | { type: 'close'; id: number };
 
 /** Messages inference worker → main. */

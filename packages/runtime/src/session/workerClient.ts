@@ -47,6 +47,11 @@ export class WorkerClient<Req extends object, Rep extends { id: number }> {
     });
   }
 
+  /** Send a message that gets no reply. */
+  post(msg: DistributiveOmitId<Req>, transfer: ArrayBuffer[] = []): void {
+    if (!this.failure) this.worker.postMessage({ ...msg, id: 0 }, transfer);
+  }
+
   async terminate(): Promise<void> {
     await this.worker.terminate();
   }

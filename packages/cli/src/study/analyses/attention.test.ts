@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImage, referenceBackend, tensor } from '@vit/io';
 import { AttentionSuiteAccumulator, attentionOffset, classifyHeads, sparsePatternScore } from '@vit/attention';
-import { PCAAccumulator, pcaProject } from '@vit/features';
+import { PCAAccumulator, pca, pcaProject, type PCAModel } from '@vit/features';
 import { resizeBicubic } from '@vit/runtime';
 import type { OpenDataset, OpenModel } from '../types.js';
 import { attentionAnalysis, attentionConfig } from './attention.js';
@@ -36,11 +36,7 @@ describe('attention analysis', () => {
     const frag = await attentionAnalysis.finishModel(await runState(attentionAnalysis, ctx, batches), ctx);
 
     const suite = new AttentionSuiteAccumulator();
-    const pcas = [1, 2, 3].map((l) => new PCAAccumulator({ k: 3, layer: l, tokens: 'spatial', backend }));
-    for (const { capture } of batches) {
-      suite.update(capture);
-      for (const p of pcas) await p.updateAsync(capture as never);
-    }
+    for (const { capture } of batches) suite.update(capture);
     const r = suite.result();
     const a = frag.attention!;
     expect(values(a.clsMaps!)).toEqual(values(r.cls!.maps));
@@ -64,7 +60,15 @@ describe('attention analysis', () => {
     const T = 1 + gh * gw;
     const H = model.heads;
     const D = model.dim;
-    const fitted = pcas.map((p) => p.result());
+    // By default the PCA of each layer is fitted on the examples' own patch tokens (pca() of @vit/features).
+    const fitted: PCAModel[] = [];
+    for (let l = 0; l < 3; l++) {
+      const blk = capture.taps.block![l];
+      const rows = new Float32Array(3 * gh * gw * D);
+      for (let e = 0; e < 3; e++) rows.set(blk.data.subarray(blk.offset + (e * T + 1) * D, blk.offset + (e + 1) * T * D), e * gh * gw * D);
+      const { projected: _projected, ...m } = await pca(tensor(rows, [3 * gh * gw, D]), { k: 3, backend });
+      fitted.push(m);
+    }
     for (let e = 0; e < 3; e++) {
       expect(ex[e].layers).toBeUndefined();
       expect(ex[e].attention!.shape).toEqual([3, H, T, T]);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VitValueError, contiguous, tensor, type AccumulatorJSON, type Tensor } from '@vit/io';
 import { AttentionSuiteAccumulator, attentionOffset, classifyHeads, sparsePatternScore, type HeadClass } from '@vit/attention';
-import { PCAAccumulator, pcaProject } from '@vit/features';
+import { PCAAccumulator, pca, pcaProject, type PCAModel } from '@vit/features';
 import type { Capture } from '@vit/runtime';
 import type { AttentionResults, ExampleImage } from '@vit/report';
 import type { AnalysisState, ModelFragment, PassContext, StudyAnalysis, StudyItem, TapNeeds } from '../types.js';
@@ -21,8 +21,13 @@ export const attentionConfig = analysisBase.extend({
   type: z.literal('attention'),
   /** Viewer examples: the first N images of the dataset (as the model saw them, their attention, PCA-RGB of their patch tokens). */
   examples: z.number().int().min(0).default(3),
-  /** Images (the first N of the dataset) the PCA of the examples' patch tokens is fitted on (the fit costs a `[D,D]` scatter per layer and image); `null` = every image of the pass. */
-  pcaImages: z.number().int().min(2).nullable().default(256),
+  /**
+   * Images (the first N of the dataset) the PCA of the examples' patch tokens is fitted on; `null` =
+   * every image of the pass. Default: the examples themselves, as DINO-style PCA figures fit the
+   * shown images' patches (a wider fit costs a `[T,D]ᵀ[T,D]` product per layer and image, about a
+   * tenth of a ViT-S forward).
+   */
+  pcaImages: z.number().int().min(1).nullable().optional(),
   /** AAAM `coverage` (SPEC 2): divide each cell by the share of queries whose window covers it. */
   coverage: z.boolean().default(false),
   /** Top cells per head of the sparse-pattern score (SPEC 7); default 5% of the grid. */
@@ -87,7 +92,7 @@ class AttentionState implements AnalysisState {
   async update(capture: Capture, items: readonly StudyItem[]): Promise<void> {
     const attention = tapLayers(capture, 'attention', this.layers);
     this.suite.update({ attention, grid: capture.grid });
-    if (!this.pcas) return;
+    if (this.cfg.examples === 0) return;
     const block = tapLayers(capture, 'block', this.layers);
     const B = items.length;
     const pos = items.map((it) => {
@@ -97,11 +102,11 @@ class AttentionState implements AnalysisState {
     });
     const { prefix, gh, gw } = capture.grid;
     const N = gh * gw;
-    // PCA over the pass (or its first `pcaImages` images), rows = patch tokens.
-    const lim = this.cfg.pcaImages;
+    // PCA over the first `pcaImages` images (default: the examples; null: the whole pass), rows = patch tokens.
+    const lim = this.cfg.pcaImages === undefined ? this.cfg.examples : this.cfg.pcaImages;
     const use = lim === null ? null : pos.map((p) => p < lim);
     const nUse = use === null ? B : use.filter(Boolean).length;
-    for (let i = 0; i < this.layers.length && nUse > 0; i++) {
+    for (let i = 0; this.pcas && i < this.layers.length && nUse > 0; i++) {
       let t = block[i];
       if (use !== null && nUse < B) {
         const [, T, D] = t.shape;
@@ -162,7 +167,7 @@ function suiteFor(ctx: PassContext, cfg: AttentionConfig): AttentionSuiteAccumul
  * @vit/attention), plus the report viewer's examples:
  * the first `examples` images as the model saw them, their attention `[L,H,T,T]` and the
  * PCA-RGB `[L,gh,gw,3]` of their patch tokens (a `PCAAccumulator` per layer over the pass's
- * first `pcaImages` images, 256 by default; `null`: all of them).
+ * first `pcaImages` images: by default the examples themselves; `null`: all of them).
  */
 export const attentionAnalysis: StudyAnalysis = {
   type: 'attention',
@@ -175,7 +180,7 @@ export const attentionAnalysis: StudyAnalysis = {
   start(ctx) {
     const cfg = settings(ctx.config);
     const layers = analysisLayers(ctx.model, cfg.layers, 'attention');
-    const pcas = cfg.examples > 0 ? layers.map(() => new PCAAccumulator({ k: 3, layer: 1, tokens: 'spatial', backend: ctx.backend })) : null;
+    const pcas = cfg.examples > 0 && !pcaFromExamples(cfg) ? layers.map(() => new PCAAccumulator({ k: 3, layer: 1, tokens: 'spatial', backend: ctx.backend })) : null;
     return new AttentionState(layers, suiteFor(ctx, cfg), pcas, [], cfg, itemPositions(ctx.dataset));
   },
 
@@ -226,16 +231,38 @@ export const attentionAnalysis: StudyAnalysis = {
       attention.sparsePattern = expandLayers(sparsePatternScore(r.cls.maps, cfg.sparseK === undefined ? {} : { k: cfg.sparseK }), layers, L);
     }
     const fragment: ModelFragment = { attention };
-    if (state.pcas && state.examples.length > 0) fragment.examples = await viewerExamples(state, ctx);
+    if (state.examples.length > 0) fragment.examples = await viewerExamples(state, ctx);
     return fragment;
   },
 };
 
+/** True when the PCA is fitted on (some of) the examples' own tokens, kept anyway: no accumulator during the pass. */
+function pcaFromExamples(cfg: AttentionConfig): boolean {
+  return cfg.pcaImages === undefined || (cfg.pcaImages !== null && cfg.pcaImages <= cfg.examples);
+}
+
+/** The PCA of each layer: the accumulators' fit, or the fit on the first `pcaImages` examples' patch tokens. */
+async function fitPcas(state: AttentionState, ctx: PassContext, N: number): Promise<PCAModel[]> {
+  if (state.pcas) return state.pcas.map((p) => p.result());
+  const cfg = settings(ctx.config);
+  const used = state.examples.slice(0, cfg.pcaImages ?? cfg.examples);
+  const L = state.layers.length;
+  const D = used[0].tokens.length / (L * N);
+  const out: PCAModel[] = [];
+  for (let i = 0; i < L; i++) {
+    const rows = new Float32Array(used.length * N * D);
+    used.forEach((e, r) => rows.set(e.tokens.subarray(i * N * D, (i + 1) * N * D), r * N * D));
+    const { projected: _projected, ...model } = await pca(tensor(rows, [used.length * N, D]), { k: 3, backend: ctx.backend });
+    out.push(model);
+  }
+  return out;
+}
+
 async function viewerExamples(state: AttentionState, ctx: PassContext): Promise<ExampleImage[]> {
   const { layers } = state;
-  const fitted = state.pcas!.map((p) => p.result());
   const [gh, gw] = ctx.model.grid;
   const N = gh * gw;
+  const fitted = await fitPcas(state, ctx, N);
   const out: ExampleImage[] = [];
   for (const e of state.examples) {
     const Lp = layers.length;
