@@ -10,13 +10,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttentionSuiteAccumulator } from '@vit/attention';
-import type { Tensor } from '@vit/io';
 import { readResults, type ReportInput } from '@vit/report';
 import { ViTSession } from '@vit/runtime';
 import { mulberry32 } from '@vit/test-utils';
 import { runCli } from '../runCli.js';
 import { decodeCheckpoint, type PassCheckpoint } from '../study/checkpoint.js';
-import { writeImages, writeTinyViT } from '../study/internal/testing.js';
+import { resultNumbers, writeImages, writeTinyViT } from '../study/internal/testing.js';
 import type { StudyJson } from './study.js';
 
 const BIN = fileURLToPath(new URL('../../bin/vit.js', import.meta.url));
@@ -48,20 +47,6 @@ async function vit(...argv: string[]): Promise<{ code: number; out: string; err:
   let err = '';
   const code = await runCli(argv, { writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
   return { code, out, err };
-}
-
-/** Every tensor of model `name`'s results by path, as float64. */
-function numbers(r: ReportInput, name = 'a'): Map<string, Float64Array> {
-  const out = new Map<string, Float64Array>();
-  const walk = (v: unknown, path: string) => {
-    if (v && typeof v === 'object' && ArrayBuffer.isView((v as Tensor).data) && Array.isArray((v as Tensor).shape)) {
-      const t = v as Tensor;
-      out.set(path, Float64Array.from(t.data.subarray(t.offset, t.offset + t.size) as Float32Array));
-    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (k !== 'provenance') walk(x, `${path}.${k}`);
-  };
-  walk(r.models.find((m) => m.name === name), '');
-  return out;
 }
 
 /** Items consumed over every pass checkpoint of `out` (single run). */
@@ -181,7 +166,7 @@ describe('vit study', () => {
       const r = await spawnStudy(one(), out);
       expect([r.code, r.err]).toEqual([0, expect.any(String)]);
     }
-    expect(numbers(await readResults(out))).toEqual(numbers(single));
+    expect(resultNumbers(await readResults(out))).toEqual(resultNumbers(single));
   }, 300_000);
 
   it('Ctrl-C (SIGINT) finishes the batch, writes the checkpoint, exits 130 with one line; the next run resumes', async () => {
@@ -197,7 +182,7 @@ describe('vit study', () => {
     expect(again.code).toBe(0);
     const j = JSON.parse(again.out) as StudyJson;
     expect(j.passes.reduce((a, p) => a + p.resumedFrom, 0)).toBe(done);
-    expect(numbers(await readResults(out))).toEqual(numbers(single));
+    expect(resultNumbers(await readResults(out))).toEqual(resultNumbers(single));
   }, 300_000);
 
   it('3 shards + vit study merge = one run (≤ 1e-6 relative); merge names a missing shard', async () => {
@@ -214,8 +199,8 @@ describe('vit study', () => {
     expect((JSON.parse(m.out) as StudyJson).results).toBe(join(out, 'results.json'));
     const res = await readResults(out);
     for (const name of ['a', 'b']) {
-      const merged = numbers(res, name);
-      const whole = numbers(single, name);
+      const merged = resultNumbers(res, name);
+      const whole = resultNumbers(single, name);
       expect([...merged.keys()]).toEqual([...whole.keys()]);
       for (const [k, v] of whole) {
         const w = merged.get(k)!;

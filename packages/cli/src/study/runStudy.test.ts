@@ -7,13 +7,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AverageCLSAccumulator } from '@vit/attention';
 import { MinibatchCKA } from '@vit/features';
-import type { Tensor } from '@vit/io';
 import { readResults, type ReportInput } from '@vit/report';
 import { ViTSession } from '@vit/runtime';
 import { mulberry32 } from '@vit/test-utils';
 import { mergeStudy } from './mergeStudy.js';
 import { runStudy, type RunStudyOptions } from './runStudy.js';
-import { TEST_ANALYSES, writeImages, writeTinyViT } from './internal/testing.js';
+import { TEST_ANALYSES, resultNumbers, writeImages, writeTinyViT } from './internal/testing.js';
 import type { StudyProgressSink } from './progress.js';
 
 const work = mkdtempSync(join(tmpdir(), 'vit-study-engine-'));
@@ -57,20 +56,6 @@ function writeConfig(name: string, over: Record<string, unknown>): string {
 }
 
 const opts = (out: string, o: Partial<RunStudyOptions> = {}): RunStudyOptions => ({ out: join(work, out), analyses: TEST_ANALYSES, intraOpThreads: 1, ...o });
-
-/** Every tensor of model `name`'s results (by path), as float64 arrays. */
-function numbers(r: ReportInput, name = 'a'): Map<string, Float64Array> {
-  const out = new Map<string, Float64Array>();
-  const walk = (v: unknown, path: string) => {
-    if (v && typeof v === 'object' && ArrayBuffer.isView((v as Tensor).data) && Array.isArray((v as Tensor).shape)) {
-      const t = v as Tensor;
-      out.set(path, Float64Array.from(t.data.subarray(t.offset, t.offset + t.size) as Float32Array));
-    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (k !== 'provenance') walk(x, `${path}.${k}`);
-  };
-  walk(r.models.find((m) => m.name === name), '');
-  return out;
-}
 
 describe('runStudy', () => {
   let single: ReportInput;
@@ -143,7 +128,7 @@ describe('runStudy', () => {
     }
     expect(stops).toBeGreaterThanOrEqual(3);
     const resumed = await readResults(join(work, out));
-    expect(numbers(resumed)).toEqual(numbers(single));
+    expect(resultNumbers(resumed)).toEqual(resultNumbers(single));
     // run again: every pass already done
     const again = await runStudy(one, opts(out));
     expect(again.passes.map((p) => p.resumedFrom)).toEqual([N_IMAGES]);
@@ -160,8 +145,8 @@ describe('runStudy', () => {
     expect(r2.passes.map((p) => p.images)).toEqual([8]);
     const m = await mergeStudy(join(work, out), { analyses: TEST_ANALYSES });
     expect(m.shards).toBe(3);
-    const merged = numbers(await readResults(join(work, out)));
-    const whole = numbers(single);
+    const merged = resultNumbers(await readResults(join(work, out)));
+    const whole = resultNumbers(single);
     expect([...merged.keys()]).toEqual([...whole.keys()]);
     for (const [k, v] of whole) {
       const w = merged.get(k)!;

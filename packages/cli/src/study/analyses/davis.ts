@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { VitValueError, tensor } from '@vit/io';
+import { VitValueError } from '@vit/io';
 import type { Tensor, TypedArray } from '@vit/io';
 import { gaussianLike } from '@vit/features';
 import { PropagationAccumulator } from '@vit/tasks';
@@ -7,11 +7,10 @@ import type { PropagationResult } from '@vit/tasks';
 import { transformMask } from '@vit/runtime';
 import type { Dataset, DavisVideo } from '@vit/datasets';
 import { analysisBase } from './common.js';
-import { SpillState } from './spillState.js';
+import { SpillState, spillLifecycle } from './spillState.js';
 import type { SpillPolicy } from './spillState.js';
 import { entryLayers, f32, modelGeometry, studySeed } from './taskInputs.js';
-import type { AnalysisConfig } from '../config.js';
-import type { FinishedModel, ModelFragment, OpenDataset, OpenModel, PassContext, StudyAnalysis, StudyFragment, StudyItem, TapNeeds } from '../types.js';
+import type { FinishedModel, ModelFragment, OpenDataset, OpenModel, PassContext, StudyAnalysis, StudyFragment, StudyItem } from '../types.js';
 
 /** The `davis` entry of a study config's `analyses` (SPEC 16, a `davis` dataset; the items are the frames in video order). */
 export const davisConfig = analysisBase.extend({
@@ -64,11 +63,6 @@ function policy(ctx: PassContext): SpillPolicy {
 }
 
 /** Where each frame's rows are: frame code → `{ s, row }`. */
-function frameRows(state: SpillState): Map<number, { s: number; row: number }> {
-  const at = new Map<number, { s: number; row: number }>();
-  state.spill.segments.forEach((seg, s) => seg.labels.forEach((c, row) => (at.has(c) ? undefined : at.set(c, { s, row }))));
-  return at;
-}
 
 /** The leading frames of a video that were seen (a video cut by a dataset `limit` keeps its first frames). */
 function seenFrames(at: Map<number, unknown>, v: number, total: number): number {
@@ -118,30 +112,17 @@ async function propagate(dataset: OpenDataset, model: OpenModel, config: DavisCo
  */
 export const davisAnalysis: StudyAnalysis = {
   type: 'davis',
-  needs(model: OpenModel, config: AnalysisConfig): TapNeeds {
-    return { taps: ['block'], layers: entryLayers(model, config.layers, 'davis') };
-  },
-  start(ctx) {
-    return SpillState.start(ctx, policy(ctx));
-  },
-  restore(json, ctx) {
-    return SpillState.restore(json, ctx, policy(ctx));
-  },
+  ...spillLifecycle('davis', policy),
   async finishModel(state, ctx): Promise<ModelFragment> {
     const st = state as SpillState;
-    const at = frameRows(st);
+    const at = st.rowsByLabel();
     const [gh, gw, D] = st.spill.itemShape ?? [0, 0, 0];
     const r = await propagate(
       ctx.dataset,
       ctx.model,
       ctx.config as DavisConfig,
       at,
-      async (v, f) => {
-        const { s, row } = at.get(code(v, f))!;
-        const out: Tensor[] = [];
-        for (let p = 0; p < st.spill.layers.length; p++) out.push(tensor(await st.spill.read(p, s, row, 1), [gh, gw, D]));
-        return out;
-      },
+      (v, f) => st.readItem(at.get(code(v, f))!, [gh, gw, D]),
       ctx.backend,
     );
     if (!r) throw new VitValueError(`davis of model "${ctx.model.name}" on "${ctx.dataset.name}": no video with at least 3 frames was seen.`, { code: 'VIT_EMPTY' });
@@ -151,7 +132,7 @@ export const davisAnalysis: StudyAnalysis = {
     if (models.length === 0) return {};
     const { dataset, model } = models[0];
     const st = models[0].state as SpillState;
-    const at = frameRows(st);
+    const at = st.rowsByLabel();
     const shape = { shape: st.spill.itemShape } as unknown as Tensor;
     // seeded Gaussian features of every frame's shape [gh,gw,D]: frame f of video v gets seed s + code(v, f)
     const r = await propagate(dataset, model, ctx.config as DavisConfig, at, async (v, f) => [gaussianLike(shape, { seed: studySeed(ctx) + code(v, f) })], ctx.backend);

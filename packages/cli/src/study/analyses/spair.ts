@@ -7,11 +7,10 @@ import type { Keypoint, KeypointResult } from '@vit/tasks';
 import { transformKeypoints } from '@vit/runtime';
 import type { Dataset, SpairImage, SpairPair } from '@vit/datasets';
 import { analysisBase } from './common.js';
-import { SpillState } from './spillState.js';
+import { SpillState, spillLifecycle } from './spillState.js';
 import type { SpillPolicy } from './spillState.js';
 import { entryLayers, modelGeometry, studySeed } from './taskInputs.js';
-import type { AnalysisConfig } from '../config.js';
-import type { FinishedModel, ModelFragment, OpenDataset, OpenModel, PassContext, StudyAnalysis, StudyFragment, StudyItem, TapNeeds } from '../types.js';
+import type { FinishedModel, ModelFragment, OpenDataset, OpenModel, PassContext, StudyAnalysis, StudyFragment, StudyItem } from '../types.js';
 
 /** The `spair` entry of a study config's `analyses` (SPEC 17, a `spair` dataset; the items are the pairs' images). */
 export const spairConfig = analysisBase.extend({
@@ -96,11 +95,6 @@ async function score(dataset: OpenDataset, model: OpenModel, alpha: number, seen
   return keypoints === 0 ? null : acc.result();
 }
 
-function imageRows(state: SpillState): Map<number, { s: number; row: number }> {
-  const at = new Map<number, { s: number; row: number }>();
-  state.spill.segments.forEach((seg, s) => seg.labels.forEach((c, row) => (at.has(c) ? undefined : at.set(c, { s, row }))));
-  return at;
-}
 
 /**
  * SPair-71k keypoint correspondence per layer (SPEC 17): every image's spatial tokens spilled
@@ -112,30 +106,17 @@ function imageRows(state: SpillState): Map<number, { s: number; row: number }> {
  */
 export const spairAnalysis: StudyAnalysis = {
   type: 'spair',
-  needs(model: OpenModel, config: AnalysisConfig): TapNeeds {
-    return { taps: ['block'], layers: entryLayers(model, config.layers, 'spair') };
-  },
-  start(ctx) {
-    return SpillState.start(ctx, policy(ctx));
-  },
-  restore(json, ctx) {
-    return SpillState.restore(json, ctx, policy(ctx));
-  },
+  ...spillLifecycle('spair', policy),
   async finishModel(state, ctx): Promise<ModelFragment> {
     const st = state as SpillState;
-    const at = imageRows(st);
+    const at = st.rowsByLabel();
     const shape = st.spill.itemShape ?? [];
     const r = await score(
       ctx.dataset,
       ctx.model,
       (ctx.config as SpairConfig).alpha,
       new Set(at.keys()),
-      async (c) => {
-        const { s, row } = at.get(c)!;
-        const out: Tensor[] = [];
-        for (let p = 0; p < st.spill.layers.length; p++) out.push(tensor(await st.spill.read(p, s, row, 1), shape));
-        return out;
-      },
+      (c) => st.readItem(at.get(c)!, shape),
       ctx.backend,
     );
     if (!r) throw new VitValueError(`spair of model "${ctx.model.name}" on "${ctx.dataset.name}": no pair with a keypoint inside both images was seen.`, { code: 'VIT_EMPTY' });
@@ -148,7 +129,7 @@ export const spairAnalysis: StudyAnalysis = {
     const st = models[0].state as SpillState;
     const shape = { shape: st.spill.itemShape } as unknown as Tensor;
     // seeded Gaussian features of every image's shape [gh,gw,D]: image c gets seed s + c (the same in every pair)
-    const r = await score(dataset, model, (ctx.config as SpairConfig).alpha, new Set(imageRows(st).keys()), async (c) => [gaussianLike(shape, { seed: studySeed(ctx) + c })], ctx.backend);
+    const r = await score(dataset, model, (ctx.config as SpairConfig).alpha, new Set(st.rowsByLabel().keys()), async (c) => [gaussianLike(shape, { seed: studySeed(ctx) + c })], ctx.backend);
     return r ? { baselines: { spair: r.mean.data[0] } } : {};
   },
 };

@@ -1,11 +1,13 @@
 // The state of the task analyses whose metric needs the whole pass at once (k-NN: train vs test,
 // retrieval: queries vs database, DAVIS: whole videos, SPair: both images of a pair): per-layer
 // rows spilled to the scratch folder as the batches come, read back in `finishModel`.
+import { tensor, type Tensor } from '@vit/io';
 import type { Capture } from '@vit/runtime';
 import { FeatureSpill } from '../featureSpill.js';
 import { blockTaps, itemRows } from './taskInputs.js';
 import type { RowMode } from './taskInputs.js';
-import type { AnalysisState, PassContext, StudyItem } from '../types.js';
+import type { AnalysisState, PassContext, StudyAnalysis, StudyItem } from '../types.js';
+import { entryLayers } from './taskInputs.js';
 
 /** How a spill state picks and labels the items of a batch. */
 export interface SpillPolicy {
@@ -57,6 +59,20 @@ export class SpillState implements AnalysisState {
     await this.spill.append(rows, shape, kept.map((it) => it.index), labels);
   }
 
+  /** Where each label's first spilled row lies (segment, row): DAVIS and SPair label rows by frame or image code. */
+  rowsByLabel(): Map<number, { s: number; row: number }> {
+    const at = new Map<number, { s: number; row: number }>();
+    this.spill.segments.forEach((seg, s) => seg.labels.forEach((c, row) => (at.has(c) ? undefined : at.set(c, { s, row }))));
+    return at;
+  }
+
+  /** One spilled item's rows, a tensor of `shape` per spilled layer. */
+  async readItem(at: { s: number; row: number }, shape: readonly number[]): Promise<Tensor[]> {
+    const out: Tensor[] = [];
+    for (let p = 0; p < this.spill.layers.length; p++) out.push(tensor(await this.spill.read(p, at.s, at.row, 1), [...shape]));
+    return out;
+  }
+
   merge(other: AnalysisState): void {
     const o = other as SpillState;
     this.spill.merge(o.spill);
@@ -66,4 +82,16 @@ export class SpillState implements AnalysisState {
   toJSON(): unknown {
     return { spill: this.spill.toJSON(), tags: [...this.tags] };
   }
+}
+
+/**
+ * The `needs`, `start` and `restore` of an analysis that spills every item's block rows of its
+ * layers and scores them in `finishModel` (DAVIS, SPair).
+ */
+export function spillLifecycle(type: string, policy: (ctx: PassContext) => SpillPolicy): Pick<StudyAnalysis, 'needs' | 'start' | 'restore'> {
+  return {
+    needs: (model, config) => ({ taps: ['block'], layers: entryLayers(model, config.layers, type) }),
+    start: (ctx) => SpillState.start(ctx, policy(ctx)),
+    restore: (json, ctx) => SpillState.restore(json, ctx, policy(ctx)),
+  };
 }

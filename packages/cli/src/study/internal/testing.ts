@@ -4,8 +4,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { AverageCLSAccumulator } from '@vit/attention';
 import { MinibatchCKA } from '@vit/features';
-import { encodePng, tensor, type AccumulatorJSON } from '@vit/io';
+import { encodePng, tensor, type AccumulatorJSON, type Tensor } from '@vit/io';
 import { buildViT } from '@vit/runtime';
+import type { ReportInput } from '@vit/report';
 import { mulberry32 } from '@vit/test-utils';
 import type { AnalysisState, StudyAnalysis, StudyItem } from '../types.js';
 
@@ -95,3 +96,17 @@ export const ckaAnalysis: StudyAnalysis = {
 
 /** The test registry. */
 export const TEST_ANALYSES: Record<string, StudyAnalysis> = { attention: clsMapsAnalysis, cka: ckaAnalysis };
+
+/** Every tensor of model `name`'s results by path (provenance left out), as float64. */
+export function resultNumbers(r: ReportInput, name = 'a'): Map<string, Float64Array> {
+  const out = new Map<string, Float64Array>();
+  const walk = (v: unknown, path: string) => {
+    if (v && typeof v === 'object' && ArrayBuffer.isView((v as Tensor).data) && Array.isArray((v as Tensor).shape)) {
+      const t = v as Tensor;
+      out.set(path, Float64Array.from(t.data.subarray(t.offset, t.offset + t.size) as Float32Array));
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (k !== 'provenance') walk(x, `${path}.${k}`);
+  };
+  walk(r.models.find((m) => m.name === name), '');
+  return out;
+}
