@@ -15,9 +15,11 @@
 // Rounds alternate (bare, study, bare, study, …) after one warm-up of each; medians are printed.
 // The ratio study / bare images/s is printed LAST. Target: ≥ 0.85.
 //
-// Environment: BENCH_IMAGES (N, default 64, at most 1000), BENCH_BATCH (default 16), BENCH_REPS
-// (timed rounds, default 3), BENCH_MODEL (a vitPresets name, default vit_small_patch16_224, built
-// with seeded random weights and no head; or `zoo:<method>` for examples/zoo/<method>.onnx).
+// Environment: BENCH_IMAGES (N, default 256, at most 1000: a study runs over hundreds to thousands
+// of images; with fewer the fixed per-model work dominates, which BENCH_IMAGES=64 shows),
+// BENCH_BATCH (default 16), BENCH_REPS (timed rounds, default 3), BENCH_MODEL (a vitPresets name,
+// default vit_small_patch16_224, built with seeded random weights and no head; or `zoo:<method>`
+// for examples/zoo/<method>.onnx).
 // Imports the BUILT packages: `npm run bench:study` builds them first.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
@@ -29,7 +31,7 @@ import { readImage } from '@vit/io';
 import { inspectModel, preprocessBatch, preprocessPreset, vitPresets, writeViT } from '@vit/runtime';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const N = Number(process.env.BENCH_IMAGES ?? 64);
+const N = Number(process.env.BENCH_IMAGES ?? 256);
 const B = Number(process.env.BENCH_BATCH ?? 16);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const MODEL = process.env.BENCH_MODEL ?? 'vit_small_patch16_224';

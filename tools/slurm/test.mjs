@@ -95,7 +95,7 @@ try {
   // A tiny study: two tiny seeded ViTs built here, 32 images of the zoo's sample, attention + CKA.
   writeFileSync(join(work, 'a.onnx'), buildViT({ imageSize: 32, patchSize: 8, dim: 16, depth: 2, heads: 2 }, undefined, { seed: 1 }));
   writeFileSync(join(work, 'b.onnx'), buildViT({ imageSize: 32, patchSize: 8, dim: 16, depth: 2, heads: 2 }, undefined, { seed: 2 }));
-  const sample = join(root, 'examples', 'zoo', 'sample', 'images');
+  const sample = join(root, 'examples', 'zoo', 'bench', 'sample', 'images');
   mkdirSync(join(work, 'images'));
   for (const f of readdirSync(sample).filter((x) => x.endsWith('.png')).sort().slice(0, IMAGES)) copyFileSync(join(sample, f), join(work, 'images', f));
   const config = join(work, 'study.json');
