@@ -20,7 +20,7 @@ const SMALL = 48;
  * matrix–vector products when the spectrum decays, as feature covariances do (a 384×384
  * covariance: ~40 products instead of a 0.4 s dense decomposition); the Krylov space grows
  * (doubling) until every top Ritz pair's residual is below `RESIDUAL · |θ₁|`; the dense
- * decomposition answers when the space would pass `n / 4` (clustered spectra, breakdown).
+ * decomposition answers when the next size would pass `n / 2` (clustered spectra, breakdown).
  */
 export function topEigen(a: Float64Array, n: number, k: number): TopEigen {
   if (n <= SMALL || k * 4 > n) return denseTopEigen(a, n, k);
