@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { tensor } from '@vit/io';
 import { ViTSession, instrumentModel } from '@vit/runtime';
+import { median, seconds, vitSessionOptions } from '../timing.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const B = 8;
@@ -39,28 +40,7 @@ if (!existsSync(modelPath)) {
 const x = new Float32Array(B * 3 * 224 * 224);
 for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.001) * 2;
 
-/** Median seconds of one call. */
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-/** Wall and CPU seconds (all threads of this process: main, worker, onnxruntime's pool) of one call. */
-async function seconds(fn) {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  await fn();
-  const c = process.cpuUsage(c0);
-  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
-}
-
-const sessionOptions = {
-  intraOpNumThreads: THREADS,
-  interOpNumThreads: 1,
-  graphOptimizationLevel: 'all',
-  executionMode: 'sequential',
-  // the same session options ViTSession uses (no spin-waiting, like PyTorch's OMP_WAIT_POLICY=PASSIVE)
-  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-};
+const sessionOptions = vitSessionOptions(THREADS);
 const plain = await ort.InferenceSession.create(modelPath, sessionOptions);
 const runPlain = async () => {
   await plain.run({ pixels: new ort.Tensor('float32', x.slice(), [B, 3, 224, 224]) });

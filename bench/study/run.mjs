@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { readImage } from '@vit/io';
 import { inspectModel, preprocessBatch, preprocessPreset, vitPresets, writeViT } from '@vit/runtime';
+import { median, seconds, vitSessionOptions } from '../timing.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const N = Number(process.env.BENCH_IMAGES ?? 256);
@@ -97,30 +98,8 @@ const config = {
 };
 await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
 
-// ---- timing helpers ----------------------------------------------------------------------------
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-/** Wall and CPU seconds (every thread of this process: main, workers, onnxruntime's pool) of one call. */
-async function seconds(fn) {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const extra = await fn();
-  const c = process.cpuUsage(c0);
-  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, extra };
-}
-
 // ---- the bare side -----------------------------------------------------------------------------
-// The same session options as @vit/runtime's inference worker (packages/runtime/src/session/ortSession.ts).
-const sessionOptions = {
-  intraOpNumThreads: THREADS,
-  interOpNumThreads: 1,
-  graphOptimizationLevel: 'all',
-  executionMode: 'sequential',
-  executionProviders: ['cpu'],
-  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-};
+const sessionOptions = vitSessionOptions(THREADS);
 const modelBytes = readFileSync(modelPath);
 const probe = await ort.InferenceSession.create(modelBytes, sessionOptions);
 const inputName = probe.inputNames[0];

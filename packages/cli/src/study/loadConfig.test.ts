@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { VitError } from '@vit/io';
 import { loadStudyConfig } from './loadConfig.js';
+import { oneLineRejection } from './internal/testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vit-study-load-'));
 const put = (name: string, text: string) => {
@@ -26,16 +26,6 @@ analyses:
   - { type: attention, dataset: sample }
 `;
 
-async function errorOf(p: Promise<unknown>): Promise<VitError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(VitError);
-  expect((e as Error).message).not.toContain('\n');
-  return e as VitError;
-}
-
 describe('loadStudyConfig', () => {
   it('reads YAML (.yaml and .yml) and JSON to the same config, paths resolved against the file', async () => {
     const a = await loadStudyConfig(put('study.yaml', YAML));
@@ -57,7 +47,7 @@ describe('loadStudyConfig', () => {
   });
 
   it('says a missing file is missing', async () => {
-    const e = await errorOf(loadStudyConfig(join(dir, 'nope.yaml')));
+    const e = await oneLineRejection(loadStudyConfig(join(dir, 'nope.yaml')));
     expect(e.code).toBe('VIT_NOT_FOUND');
     expect(e.message).toBe(`${join(dir, 'nope.yaml')}: study config not found; pass the path of a study.json / study.yaml (\`vit study init\` writes one).`);
   });
@@ -65,24 +55,24 @@ describe('loadStudyConfig', () => {
   it('refuses a folder', async () => {
     const d = join(dir, 'folder.yaml');
     mkdirSync(d, { recursive: true });
-    expect((await errorOf(loadStudyConfig(d))).code).toBe('VIT_IO_READ');
+    expect((await oneLineRejection(loadStudyConfig(d))).code).toBe('VIT_IO_READ');
   });
 
   it('gives line:column of a YAML syntax error', async () => {
     const p = put('bad.yaml', 'title: x\nmodels: [1, 2\n');
-    const e = await errorOf(loadStudyConfig(p));
+    const e = await oneLineRejection(loadStudyConfig(p));
     expect(e.code).toBe('VIT_STUDY_CONFIG');
     expect(e.message).toMatch(new RegExp(`^${p.replace(/[.\\/]/g, '\\$&')}:3:1: not valid YAML \\(.+\\); fix the file or run \`vit study init\` for an example\\.$`));
   });
 
   it('gives line:column of a duplicate YAML key', async () => {
     const p = put('dup.yaml', 'title: x\nseed: 1\nseed: 2\n');
-    expect((await errorOf(loadStudyConfig(p))).message).toBe(`${p}:3:1: not valid YAML (Map keys must be unique); fix the file or run \`vit study init\` for an example.`);
+    expect((await oneLineRejection(loadStudyConfig(p))).message).toBe(`${p}:3:1: not valid YAML (Map keys must be unique); fix the file or run \`vit study init\` for an example.`);
   });
 
   it('gives line:column of a JSON syntax error when the parser gives a position', async () => {
     const p = put('bad.json', '{\n  "title": "x",\n  "seed": 1 2\n}');
-    const e = await errorOf(loadStudyConfig(p));
+    const e = await oneLineRejection(loadStudyConfig(p));
     expect(e.code).toBe('VIT_STUDY_CONFIG');
     // Node's wording varies between versions; the position does not
     expect(e.message).toMatch(/:3:13: not valid JSON \((Unexpected number|Expected ',' or '\}' after property value)\); fix the file or run `vit study init` for an example\.$/);
@@ -91,19 +81,19 @@ describe('loadStudyConfig', () => {
 
   it('keeps a JSON error without a position on one line', async () => {
     const p = put('bad2.json', '{"a": 1,\n "b": }');
-    const e = await errorOf(loadStudyConfig(p));
+    const e = await oneLineRejection(loadStudyConfig(p));
     expect(e.message).toMatch(/: not valid JSON \(Unexpected token '\}'\); fix the file/);
   });
 
   it('names the field of a config that parses but does not validate', async () => {
     const p = put('wrong.yaml', YAML.replace('dataset: sample }', 'dataset: smaple }'));
-    const e = await errorOf(loadStudyConfig(p));
+    const e = await oneLineRejection(loadStudyConfig(p));
     expect(e.code).toBe('VIT_STUDY_CONFIG');
     expect(e.message).toBe(`${p}: analyses[0].dataset: "smaple" is not a dataset of this config (have: sample); did you mean "sample"?`);
   });
 
   it('refuses an empty file', async () => {
-    const e = await errorOf(loadStudyConfig(put('empty.yaml', '')));
+    const e = await oneLineRejection(loadStudyConfig(put('empty.yaml', '')));
     expect(e.message).toMatch(/empty\.yaml: must hold an object with models, datasets and analyses; got null$/);
   });
 });

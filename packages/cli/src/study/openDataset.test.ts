@@ -4,23 +4,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { IMAGENET50_CLASSES, writeSyntheticImageNet, writeSyntheticRevisited, writeSyntheticSpair, type CocoDataset, type CocoSample, type Dataset, type DavisVideo, type RevisitedDataset, type SpairPair } from '@vit/datasets';
-import { VitError } from '@vit/io';
 import type { DatasetConfig } from './config.js';
 import type { FolderLabels } from './datasets/folder.js';
 import { openDataset } from './openDataset.js';
+import { oneLineRejection } from './internal/testing.js';
 
 const BENCH = fileURLToPath(new URL('../../../../examples/zoo/bench/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'vit-study-data-'));
-
-async function rejection(p: Promise<unknown>): Promise<VitError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(VitError);
-  expect((e as Error).message).not.toContain('\n');
-  return e as VitError;
-}
 
 const ds = (c: Partial<DatasetConfig> & Pick<DatasetConfig, 'reader' | 'root'>): DatasetConfig => ({ name: 'd', ...c });
 
@@ -84,24 +74,24 @@ describe('openDataset: folder', () => {
   });
 
   it('names the dataset when its root is missing', async () => {
-    const e = await rejection(openDataset({ name: 'gone', reader: 'folder', root: join(dir, 'gone') }));
+    const e = await oneLineRejection(openDataset({ name: 'gone', reader: 'folder', root: join(dir, 'gone') }));
     expect(e.code).toBe('VIT_NOT_FOUND');
     expect(e.message).toBe(`dataset "gone" (folder reader): ${join(dir, 'gone')}: folder not found; check datasets[].root in the config.`);
     expect(e.file).toBe(join(dir, 'gone'));
     const empty = join(dir, 'empty');
     mkdirSync(empty);
     writeFileSync(join(empty, 'readme.txt'), 'no images here');
-    const none = await rejection(openDataset({ name: 'empty', reader: 'folder', root: empty }));
+    const none = await oneLineRejection(openDataset({ name: 'empty', reader: 'folder', root: empty }));
     expect(none.code).toBe('VIT_NO_IMAGES');
     expect(none.message).toBe(`dataset "empty" (folder reader): ${empty}: dataset directory has no .jpg/.jpeg/.png files.`);
-    const file = await rejection(openDataset({ name: 'file', reader: 'folder', root: join(empty, 'readme.txt') }));
+    const file = await oneLineRejection(openDataset({ name: 'file', reader: 'folder', root: join(empty, 'readme.txt') }));
     expect(file.code).toBe('VIT_IO_READ');
   });
 
   it('names a file labels.json lists that is missing', async () => {
     const root = miniSample();
     rmSync(join(root, 'images/0001.png'));
-    const e = await rejection(openDataset({ name: 'mini', reader: 'folder', root }));
+    const e = await oneLineRejection(openDataset({ name: 'mini', reader: 'folder', root }));
     expect(e.code).toBe('VIT_DATASET_LAYOUT');
     expect(e.message).toMatch(/^dataset "mini" \(folder reader\): .*labels\.json: 1 of the 3 images listed in labels\.json is missing \(first: .*images\/0001\.png\); expected /);
   });
@@ -109,11 +99,11 @@ describe('openDataset: folder', () => {
   it('refuses a malformed labels.json', async () => {
     const root = miniSample();
     writeFileSync(join(root, 'labels.json'), JSON.stringify({ files: ['0000.png'], labels: [0, 1] }));
-    const e = await rejection(openDataset({ name: 'mini', reader: 'folder', root }));
+    const e = await oneLineRejection(openDataset({ name: 'mini', reader: 'folder', root }));
     expect(e.code).toBe('VIT_DATASET_FORMAT');
     expect(e.message).toContain('"labels" must be a list with one class index per file (1)');
     writeFileSync(join(root, 'labels.json'), '{ files: ');
-    expect((await rejection(openDataset({ name: 'mini', reader: 'folder', root }))).code).toBe('VIT_DATASET_JSON');
+    expect((await oneLineRejection(openDataset({ name: 'mini', reader: 'folder', root }))).code).toBe('VIT_DATASET_JSON');
   });
 });
 
@@ -208,11 +198,11 @@ describe('openDataset: the @vit/datasets readers', () => {
 
   it('names the dataset and keeps the reader code for a missing root or layout', async () => {
     for (const reader of ['imagenet', 'coco', 'davis', 'spair', 'revisited', 'partImageNet', 'imagenet50'] as const) {
-      const e = await rejection(openDataset({ name: 'nope', reader, root: join(dir, 'missing') }));
+      const e = await oneLineRejection(openDataset({ name: 'nope', reader, root: join(dir, 'missing') }));
       expect(e.code).toBe('VIT_DATASET_LAYOUT');
       expect(e.message.startsWith(`dataset "nope" (${reader} reader): ${join(dir, 'missing')}`)).toBe(true);
     }
-    const e = await rejection(openDataset(ds({ reader: 'coco', root: join(BENCH, 'coco'), split: 'train2017' })));
+    const e = await oneLineRejection(openDataset(ds({ reader: 'coco', root: join(BENCH, 'coco'), split: 'train2017' })));
     expect(e.code).toBe('VIT_DATASET_LAYOUT');
     expect(e.message).toContain("COCO image folder 'train2017' folder not found");
   });

@@ -4,24 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tensor, VitError, VitValueError, writeSafetensors } from '@vit/io';
+import { tensor, VitValueError, writeSafetensors } from '@vit/io';
 import { decodeModel, inspectModel, randomViTWeights, writeViT, type ViTConfig } from '@vit/runtime';
 import { openModel } from './openModel.js';
+import { oneLineRejection } from './internal/testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vit-study-model-'));
 const TINY: ViTConfig = { imageSize: 16, patchSize: 8, dim: 16, depth: 2, heads: 2, numClasses: 0 };
 const CNN = fileURLToPath(new URL('../../../runtime/fixtures/cnn/model.onnx', import.meta.url));
 const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
-
-async function rejection(p: Promise<unknown>): Promise<VitError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(VitError);
-  expect((e as Error).message).not.toContain('\n');
-  return e as VitError;
-}
 
 /** A timm-named safetensors checkpoint of the tiny ViT. */
 async function checkpoint(name: string, seed: number): Promise<string> {
@@ -58,7 +49,7 @@ describe('openModel', () => {
   });
 
   it('says which model is missing', async () => {
-    const e = await rejection(openModel({ name: 'gone', onnx: join(dir, 'gone.onnx') }));
+    const e = await oneLineRejection(openModel({ name: 'gone', onnx: join(dir, 'gone.onnx') }));
     expect(e.code).toBe('VIT_NOT_FOUND');
     expect(e.message.startsWith('model "gone": ')).toBe(true);
     expect(e.message).toContain(join(dir, 'gone.onnx'));
@@ -67,13 +58,13 @@ describe('openModel', () => {
   it('refuses a file that is not ONNX', async () => {
     const p = join(dir, 'junk.onnx');
     writeFileSync(p, 'not a model at all');
-    const e = await rejection(openModel({ name: 'junk', onnx: p }));
+    const e = await oneLineRejection(openModel({ name: 'junk', onnx: p }));
     expect(e.code).toBe('VIT_NOT_ONNX');
     expect(e.file).toBe(p);
   });
 
   it('refuses a model that is not a ViT in one line naming the file, with the runtime code', async () => {
-    const e = await rejection(openModel({ name: 'cnn', onnx: CNN }));
+    const e = await oneLineRejection(openModel({ name: 'cnn', onnx: CNN }));
     expect(e.code).toBe('VIT_NO_ATTENTION');
     expect(e.message).toMatch(new RegExp(`^model "cnn": ${CNN.replace(/[.\\/]/g, '\\$&')}: no self-attention found .*is this a Vision Transformer\\?$`));
   });
@@ -117,10 +108,10 @@ describe('openModel', () => {
     const cacheDir = join(dir, 'cache2');
     const fam = await openModel({ name: 'fam', checkpoint: ckpt, builder: { family: 'timm', heads: 2 } }, { cacheDir });
     expect(fam.preset).toBe('timm-augreg');
-    const e = await rejection(openModel({ name: 'wrong', checkpoint: ckpt, builder: 'vit_small_patch16_224' }, { cacheDir }));
+    const e = await oneLineRejection(openModel({ name: 'wrong', checkpoint: ckpt, builder: 'vit_small_patch16_224' }, { cacheDir }));
     expect(e.code).toBe('VIT_WEIGHT_SHAPE');
     expect(e.message.startsWith(`model "wrong": ${ckpt}: `)).toBe(true);
-    const d = await rejection(openModel({ name: 'dino', checkpoint: ckpt, builder: 'dino' }, { cacheDir }));
+    const d = await oneLineRejection(openModel({ name: 'dino', checkpoint: ckpt, builder: 'dino' }, { cacheDir }));
     expect(d.message.startsWith('model "dino": ')).toBe(true);
   });
 
@@ -139,7 +130,7 @@ describe('openModel', () => {
     writeFileSync(builder, JSON.stringify({ config: TINY }));
     const rebuilt = await openModel({ name: 'js', checkpoint: ckpt, builder }, { cacheDir });
     expect(rebuilt.hash).not.toBe(m.hash);
-    const e = await rejection(openModel({ name: 'bad', checkpoint: ckpt, builder: { preset: 'vit_tiny' } }, { cacheDir }));
+    const e = await oneLineRejection(openModel({ name: 'bad', checkpoint: ckpt, builder: { preset: 'vit_tiny' } }, { cacheDir }));
     expect(e.message).toMatch(/^model "bad": `preset` in the object \(models\[\]\.builder of model "bad"\) must be one of vit_small_patch16_224, /);
   });
 
@@ -147,13 +138,13 @@ describe('openModel', () => {
     const p = join(dir, 'resnet.safetensors');
     const t = tensor(new Float32Array(4), [1, 1, 2, 2]);
     await writeSafetensors(p, { 'conv1.weight': t, 'layer1.0.conv1.weight': t, 'layer1.0.bn1.running_mean': tensor(new Float32Array(1), [1]) });
-    const e = await rejection(openModel({ name: 'resnet', checkpoint: p }, { cacheDir: join(dir, 'cache3') }));
+    const e = await oneLineRejection(openModel({ name: 'resnet', checkpoint: p }, { cacheDir: join(dir, 'cache3') }));
     expect(e.code).toBe('VIT_WEIGHT_UNKNOWN');
     expect(e.message.startsWith(`model "resnet": ${p}: `)).toBe(true);
   });
 
   it('needs a cache folder for a checkpoint', async () => {
-    const e = await rejection(openModel({ name: 'x', checkpoint: join(dir, 'tiny.safetensors') }));
+    const e = await oneLineRejection(openModel({ name: 'x', checkpoint: join(dir, 'tiny.safetensors') }));
     expect(e).toBeInstanceOf(VitValueError);
     expect(e.message).toContain('cacheDir');
   });

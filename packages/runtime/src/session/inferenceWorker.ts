@@ -28,9 +28,7 @@ async function handle(msg: Exclude<InferenceRequest, { type: 'recycle' }>): Prom
     } else if (msg.type === 'run') {
       // Buffers handed back by the main thread are already paged in: onnxruntime writes into them.
       const fetches = pool.fetches(msg.dims, (type, data, dims) => new ort.Tensor(type, data, dims));
-      const all = Object.keys(fetches ?? {}).length === session!.outputNames.length;
-      const raw = await runSession(session!, inputName, msg.data, msg.dims, all ? fetches : undefined);
-      if (!all && fetches) pool.giveBack(fetches); // an incomplete set is not used (fetch subsets are mislabelled)
+      const raw = await runSession(session!, inputName, msg.data, msg.dims, fetches);
       pool.learn(msg.dims, raw, session!.outputNames.length);
       const transfer: ArrayBuffer[] = [];
       for (const r of Object.values(raw)) {

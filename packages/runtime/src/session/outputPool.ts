@@ -43,24 +43,18 @@ export class OutputPool {
   }
 
   /**
-   * Pre-allocated outputs for a run with input `dims` from pooled buffers — every output or as
-   * many as the pool has (the caller hands an incomplete set back) — or `undefined` when the
-   * shapes are not known yet.
+   * Pre-allocated outputs for a run with input `dims`, one pooled buffer per output, or
+   * `undefined` when the shapes are not known yet or the pool cannot cover every output
+   * (onnxruntime-node mislabels the results of a partial set of fetches).
    */
   fetches<T>(dims: readonly number[], make: (type: 'float32', data: Float32Array, dims: number[]) => T): Record<string, T> | undefined {
     const slots = this.layouts.get(dims.join(','));
     if (!slots) return undefined;
+    const need = new Map<number, number>();
+    for (const s of slots) need.set(s.bytes, (need.get(s.bytes) ?? 0) + 1);
+    for (const [bytes, n] of need) if ((this.free.get(bytes)?.length ?? 0) < n) return undefined;
     const out: Record<string, T> = {};
-    for (const s of slots) {
-      const b = this.free.get(s.bytes)?.pop();
-      if (!b) break;
-      out[s.name] = make('float32', new Float32Array(b), s.dims);
-    }
+    for (const s of slots) out[s.name] = make('float32', new Float32Array(this.free.get(s.bytes)!.pop()!), s.dims);
     return out;
-  }
-
-  /** Return the buffers of an unused set of fetches. */
-  giveBack(fetches: Record<string, unknown>): void {
-    this.add(Object.values(fetches).map((t) => ((t as { data: Float32Array }).data.buffer as ArrayBuffer)));
   }
 }

@@ -85,7 +85,7 @@ class AttentionState implements AnalysisState {
     readonly suite: AttentionSuiteAccumulator,
     readonly pcas: PCAAccumulator[] | null,
     public examples: Example[],
-    private readonly cfg: AttentionConfig,
+    readonly cfg: AttentionConfig,
     private readonly positions: Map<number, number>,
   ) {}
 
@@ -102,21 +102,7 @@ class AttentionState implements AnalysisState {
     });
     const { prefix, gh, gw } = capture.grid;
     const N = gh * gw;
-    // PCA over the first `pcaImages` images (default: the examples; null: the whole pass), rows = patch tokens.
-    const lim = this.cfg.pcaImages === undefined ? this.cfg.examples : this.cfg.pcaImages;
-    const use = lim === null ? null : pos.map((p) => p < lim);
-    const nUse = use === null ? B : use.filter(Boolean).length;
-    for (let i = 0; this.pcas && i < this.layers.length && nUse > 0; i++) {
-      let t = block[i];
-      if (use !== null && nUse < B) {
-        const [, T, D] = t.shape;
-        const d = new Float32Array(nUse * T * D);
-        let r = 0;
-        for (let b = 0; b < B; b++) if (use[b]) d.set(t.data.subarray(b * T * D, (b + 1) * T * D), r++ * T * D);
-        t = tensor(d, [nUse, T, D]);
-      }
-      await this.pcas[i].updateAsync({ taps: { block: [t] }, grid: { prefix } });
-    }
+    if (this.pcas) await this.accumulatePca(this.pcas, block, pos, prefix);
     // The first `examples` images of the dataset: their attention and patch tokens.
     for (let b = 0; b < B; b++) {
       if (pos[b] >= this.cfg.examples || this.examples.some((e) => e.position === pos[b])) continue;
@@ -132,6 +118,26 @@ class AttentionState implements AnalysisState {
       this.examples.push({ position: pos[b], index: items[b].index, id: items[b].id, path: items[b].path, attention: att, tokens: tok });
     }
     this.examples.sort((a, b) => a.position - b.position);
+  }
+
+  /** PCA accumulators over the first `pcaImages` images of the pass (`null`: all), rows = patch tokens. */
+  private async accumulatePca(pcas: PCAAccumulator[], block: Tensor<Float32Array>[], pos: number[], prefix: number): Promise<void> {
+    const lim = this.cfg.pcaImages ?? null;
+    const B = pos.length;
+    const use = lim === null ? null : pos.map((p) => p < lim);
+    const nUse = use === null ? B : use.filter(Boolean).length;
+    if (nUse === 0) return;
+    for (let i = 0; i < this.layers.length; i++) {
+      let t = block[i];
+      if (use !== null && nUse < B) {
+        const [, T, D] = t.shape;
+        const d = new Float32Array(nUse * T * D);
+        let r = 0;
+        for (let b = 0; b < B; b++) if (use[b]) d.set(t.data.subarray(b * T * D, (b + 1) * T * D), r++ * T * D);
+        t = tensor(d, [nUse, T, D]);
+      }
+      await pcas[i].updateAsync({ taps: { block: [t] }, grid: { prefix } });
+    }
   }
 
   merge(other: AnalysisState): void {
@@ -244,8 +250,7 @@ function pcaFromExamples(cfg: AttentionConfig): boolean {
 /** The PCA of each layer: the accumulators' fit, or the fit on the first `pcaImages` examples' patch tokens. */
 async function fitPcas(state: AttentionState, ctx: PassContext, N: number): Promise<PCAModel[]> {
   if (state.pcas) return state.pcas.map((p) => p.result());
-  const cfg = settings(ctx.config);
-  const used = state.examples.slice(0, cfg.pcaImages ?? cfg.examples);
+  const used = state.examples.slice(0, state.cfg.pcaImages ?? state.cfg.examples);
   const L = state.layers.length;
   const D = used[0].tokens.length / (L * N);
   const out: PCAModel[] = [];

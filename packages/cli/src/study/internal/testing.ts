@@ -4,7 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { AverageCLSAccumulator } from '@vit/attention';
 import { MinibatchCKA } from '@vit/features';
-import { encodePng, tensor, type AccumulatorJSON, type Tensor } from '@vit/io';
+import { expect } from 'vitest';
+import { encodePng, tensor, VitError, type AccumulatorJSON, type Tensor } from '@vit/io';
 import { buildViT } from '@vit/runtime';
 import type { ReportInput } from '@vit/report';
 import { mulberry32 } from '@vit/test-utils';
@@ -109,4 +110,15 @@ export function resultNumbers(r: ReportInput, name = 'a'): Map<string, Float64Ar
   };
   walk(r.models.find((m) => m.name === name), '');
   return out;
+}
+
+/** The typed error `p` rejects with, checked to be a `VitError` with a one-line message. */
+export async function oneLineRejection(p: Promise<unknown>): Promise<VitError> {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(VitError);
+  expect((e as Error).message).not.toContain('\n');
+  return e as VitError;
 }
