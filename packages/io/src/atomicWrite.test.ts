@@ -18,6 +18,15 @@ describe('atomicWrite', () => {
     expect(await readFile(p, 'utf8')).toBe('{}');
     expect(await readdir(dir)).toEqual(['r.json']);
   });
+  it('writes parts in order, more parts than one writev takes, empty parts included', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vit-io-aw-'));
+    dirs.push(dir);
+    const p = join(dir, 'parts.bin');
+    const parts = Array.from({ length: 150 }, (_, i) => Uint8Array.from({ length: i % 5 }, (_, k) => (i + k) & 0xff));
+    await atomicWrite(p, parts);
+    expect(new Uint8Array(await readFile(p))).toEqual(Uint8Array.from(parts.flatMap((x) => [...x])));
+    await expect(atomicWrite(p, [new Uint8Array(1), 'x' as never])).rejects.toThrow(/must be a Uint8Array, a string or an array of Uint8Arrays/);
+  });
   it('fails with a VitIoError naming the file, and cleans up the temporary file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vit-io-aw-'));
     dirs.push(dir);

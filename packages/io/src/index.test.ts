@@ -43,6 +43,7 @@ describe('@vit/io public API', () => {
       'resolveLayers',
       'serializeNpy',
       'serializeNpz',
+      'serializeNpzParts',
       'serializeSafetensors',
       'setDefaultBackend',
       'shapeText',

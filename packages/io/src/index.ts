@@ -41,7 +41,7 @@ export { readNpy } from './readNpy.js';
 export { writeNpy } from './writeNpy.js';
 export { parseNpz } from './parseNpz.js';
 export type { ParseNpzOptions } from './parseNpz.js';
-export { serializeNpz } from './serializeNpz.js';
+export { serializeNpz, serializeNpzParts } from './serializeNpz.js';
 export type { NpzEntry, SerializeNpzOptions } from './serializeNpz.js';
 export { readNpz } from './readNpz.js';
 export { writeNpz } from './writeNpz.js';

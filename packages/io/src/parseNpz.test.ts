@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { VitIoError } from './errors.js';
 import { parseNpz } from './parseNpz.js';
 import { serializeNpy } from './serializeNpy.js';
-import { serializeNpz } from './serializeNpz.js';
+import { serializeNpz, serializeNpzParts } from './serializeNpz.js';
+import { npyParts } from './serializeNpy.js';
+import { storedZipParts } from './zip.js';
 import { tensor } from './tensor.js';
 import { crc32 } from './zip.js';
 import { expectedValues, fixture, manifest, values } from './testFixtures.js';
@@ -89,5 +91,39 @@ describe('serializeNpz', () => {
     expect(serializeNpz(big)).toEqual(serializeNpz(big));
     expect(serializeNpz(big, { compress: true }).length).toBeLessThan(serializeNpz(big).length / 10);
     expect(() => serializeNpz({ '': tensor(new Float32Array(1), [1]) })).toThrow(/must not contain an empty name/);
+  });
+
+  it('gives the same bytes in parts, the stored members as views of the tensors (no copy)', () => {
+    const x = tensor(Float32Array.from({ length: 1000 }, (_, i) => i / 7), [10, 100]);
+    const arrays = { x, s: tensor(x.data.subarray(100, 200), [100]), h: { tensor: x, dtype: 'float16' as const } };
+    const parts = serializeNpzParts(arrays);
+    const joined = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) joined.set(p, (o += p.length) - p.length);
+    expect(joined).toEqual(serializeNpz(arrays));
+    expect(parts.some((p) => p.buffer === x.data.buffer && p.byteOffset === 0 && p.length === 4000)).toBe(true);
+    expect(parts.some((p) => p.buffer === x.data.buffer && p.byteOffset === 400 && p.length === 400)).toBe(true);
+    const r = parseNpz(joined);
+    expect(values(r.s.data)).toEqual(values(x.data.subarray(100, 200)));
+    expect(serializeNpzParts(arrays, { compress: true })).toHaveLength(1);
+  });
+
+  it('writes zip64 records where sizes and offsets pass the 32-bit limit (limit lowered to 100 bytes here)', () => {
+    const members = [
+      { name: 'a.npy', parts: npyParts(tensor(Float64Array.from({ length: 40 }, (_, i) => i), [40]), {}, 't') },
+      { name: 'b.npy', parts: npyParts(tensor(new Int32Array([5, -6]), [2]), {}, 't') },
+    ];
+    const parts = storedZipParts(members, 100);
+    const b = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) b.set(p, (o += p.length) - p.length);
+    const dv = new DataView(b.buffer);
+    expect(dv.getUint32(18, true)).toBe(0xffffffff); // member a: sizes in its zip64 extra field
+    expect(dv.getUint32(b.length - 22 - 20 - 56, true)).toBe(0x06064b50); // zip64 end of central directory
+    const r = parseNpz(b);
+    expect(values(r.a.data)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(values(r.b.data)).toEqual([5, -6]);
+    // Without the lowered limit: plain zip, same members.
+    expect(parseNpz(storedZipParts(members).reduce((acc, p) => Uint8Array.from([...acc, ...p]), new Uint8Array(0))).b.shape).toEqual([2]);
   });
 });

@@ -24,13 +24,28 @@ export interface SerializeNpyOptions {
  * @example await atomicWrite('x.npy', serializeNpy(x, { dtype: 'float16' }))
  */
 export function serializeNpy(t: Tensor<TypedArray>, options: SerializeNpyOptions = {}): Uint8Array<ArrayBuffer> {
+  const [header, data] = npyParts(t, options, 'serializeNpy');
+  const out = new Uint8Array(header.length + data.length);
+  out.set(header);
+  out.set(data, header.length);
+  return out;
+}
+
+const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The `.npy` file as two parts, header and data; the data part is a view of the tensor's own
+ * memory when it is contiguous and already of the stored type (on a little-endian host), else a
+ * converted copy. Internal: the writers that stream parts to a file use it.
+ */
+export function npyParts(t: Tensor<TypedArray>, options: SerializeNpyOptions, fn: string): [Uint8Array, Uint8Array] {
   if (!t || typeof t !== 'object' || !Array.isArray(t.shape) || !ArrayBuffer.isView(t.data)) {
-    throw new VitValueError(`\`t\` of serializeNpy must be an ndarray tensor over a typed array. Got ${t === null ? 'null' : typeof t}.`);
+    throw new VitValueError(`\`t\` of ${fn} must be an ndarray tensor over a typed array. Got ${t === null ? 'null' : typeof t}.`);
   }
   const own = dtypeOf(t);
   const dtype = options.dtype ?? own;
   if (!dtype || !isDType(dtype)) {
-    throw new VitValueError(`\`options.dtype\` of serializeNpy must be one of ${DTYPES.join(', ')}. Got ${String(dtype)}.`);
+    throw new VitValueError(`\`options.dtype\` of ${fn} must be one of ${DTYPES.join(', ')}. Got ${String(dtype)}.`);
   }
   const shape = t.shape;
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
@@ -38,18 +53,19 @@ export function serializeNpy(t: Tensor<TypedArray>, options: SerializeNpyOptions
   let version = options.version ?? 1;
   if (version === 1 && dict.length + 11 > 65535) version = 2;
   if (![1, 2, 3].includes(version)) {
-    throw new VitValueError(`\`options.version\` of serializeNpy must be 1, 2 or 3. Got ${String(options.version)}.`);
+    throw new VitValueError(`\`options.version\` of ${fn} must be 1, 2 or 3. Got ${String(options.version)}.`);
   }
   const pre = version === 1 ? 10 : 12;
   const total = Math.ceil((pre + dict.length + 1) / 64) * 64;
-  const header = dict + ' '.repeat(total - pre - dict.length - 1) + '\n';
-  const data = encodeElements(contiguous(t).data, dtype, () => '`t` of serializeNpy');
-  const out = new Uint8Array(total + data.length);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0]);
-  const dv = new DataView(out.buffer);
-  if (version === 1) dv.setUint16(8, header.length, true);
-  else dv.setUint32(8, header.length, true);
-  for (let i = 0; i < header.length; i++) out[pre + i] = header.charCodeAt(i); // ASCII only
-  out.set(data, total);
-  return out;
+  const text = dict + ' '.repeat(total - pre - dict.length - 1) + '\n';
+  const header = new Uint8Array(total);
+  header.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0]);
+  const dv = new DataView(header.buffer);
+  if (version === 1) dv.setUint16(8, text.length, true);
+  else dv.setUint32(8, text.length, true);
+  for (let i = 0; i < text.length; i++) header[pre + i] = text.charCodeAt(i); // ASCII only
+  const elements = contiguous(t).data;
+  const raw = dtype === own && dtype !== 'bool' && (LITTLE || elements.BYTES_PER_ELEMENT === 1);
+  const data = raw ? new Uint8Array(elements.buffer, elements.byteOffset, elements.byteLength) : encodeElements(elements, dtype, () => `\`t\` of ${fn}`);
+  return [header, data];
 }

@@ -1,5 +1,5 @@
 import { atomicWrite } from './atomicWrite.js';
-import { serializeNpy, type SerializeNpyOptions } from './serializeNpy.js';
+import { npyParts, type SerializeNpyOptions } from './serializeNpy.js';
 import type { Tensor, TypedArray } from './tensor.js';
 
 /**
@@ -12,5 +12,5 @@ import type { Tensor, TypedArray } from './tensor.js';
  * @example await writeNpy('out/cka.npy', cka)
  */
 export async function writeNpy(path: string, t: Tensor<TypedArray>, options: SerializeNpyOptions = {}): Promise<void> {
-  await atomicWrite(path, serializeNpy(t, options));
+  await atomicWrite(path, npyParts(t, options, 'writeNpy'));
 }

@@ -1,5 +1,5 @@
 import { atomicWrite } from './atomicWrite.js';
-import { serializeNpz, type NpzEntry, type SerializeNpzOptions } from './serializeNpz.js';
+import { serializeNpzParts, type NpzEntry, type SerializeNpzOptions } from './serializeNpz.js';
 
 /**
  * Write named tensors as a numpy `.npz` archive, atomically (temporary file, fsync, rename).
@@ -10,5 +10,5 @@ import { serializeNpz, type NpzEntry, type SerializeNpzOptions } from './seriali
  * @example await writeNpz('out/features.npz', { layer1, layer2 }, { compress: true })
  */
 export async function writeNpz(path: string, arrays: Record<string, NpzEntry>, options: SerializeNpzOptions = {}): Promise<void> {
-  await atomicWrite(path, serializeNpz(arrays, options));
+  await atomicWrite(path, serializeNpzParts(arrays, options, 'writeNpz'));
 }

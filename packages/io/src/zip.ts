@@ -1,24 +1,16 @@
 /**
  * A small strict zip reader for .npz: central directory (zip64 included), stored and deflated
  * members, sizes checked against the file before anything is allocated, CRC-32 verified.
- * Decompression is fflate's. Internal.
+ * Decompression is fflate's. And the writer of stored (uncompressed) archives as a list of
+ * parts, so large members are never copied into one buffer. Internal.
  */
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { inflateSync } from 'fflate';
 import { ioError } from './ioUtil.js';
 
-let crcTable: Int32Array | undefined;
-export function crc32(b: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c;
-    }
-  }
-  let c = -1;
-  for (let i = 0; i < b.length; i++) c = crcTable[(c ^ b[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
+/** CRC-32 (zip's) of bytes, continuing from `value`; zlib's native one (Node ≥ 20.15). */
+export function crc32(b: Uint8Array, value = 0): number {
+  return zlibCrc32(b, value) >>> 0;
 }
 
 /** Deflate cannot expand data by more than ~1032:1; larger claims are corrupt (or zip bombs). */
@@ -142,4 +134,110 @@ export function readZip(b: Uint8Array, fn: string, file: string | undefined, kin
     p = next;
   }
   return out;
+}
+
+/** One member of {@link storedZipParts}: its name and its bytes, in parts. */
+export interface StoredMember {
+  name: string;
+  parts: readonly Uint8Array[];
+}
+
+/** DOS time and date of 1980-01-01 00:00 (fixed, so equal input gives equal bytes). */
+const DOS_TIME = 0;
+const DOS_DATE = (0 << 9) | (1 << 5) | 1;
+const U32 = 0xffffffff;
+
+/**
+ * A zip archive of stored members as the parts of the file, in order: headers are new small
+ * buffers, member bytes are the given parts themselves (not copied). Zip64 records are added
+ * only where a size or an offset does not fit 32 bits, as Python's zipfile does (`zip64At`
+ * lowers that limit, for tests).
+ */
+export function storedZipParts(members: readonly StoredMember[], zip64At = U32): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  for (const m of members) {
+    const name = new TextEncoder().encode(m.name);
+    let size = 0;
+    let crc = 0;
+    for (const p of m.parts) {
+      size += p.length;
+      crc = crc32(p, crc);
+    }
+    const big = size >= zip64At;
+    const local = new Uint8Array(30 + name.length + (big ? 20 : 0));
+    const lv = new DataView(local.buffer);
+    lv.setUint32(0, 0x04034b50, true);
+    lv.setUint16(4, big ? 45 : 20, true); // version needed: 4.5 for zip64
+    lv.setUint16(6, 0x0800, true); // UTF-8 names
+    lv.setUint16(8, 0, true); // stored
+    lv.setUint16(10, DOS_TIME, true);
+    lv.setUint16(12, DOS_DATE, true);
+    lv.setUint32(14, crc, true);
+    lv.setUint32(18, big ? U32 : size, true);
+    lv.setUint32(22, big ? U32 : size, true);
+    lv.setUint16(26, name.length, true);
+    lv.setUint16(28, big ? 20 : 0, true);
+    local.set(name, 30);
+    if (big) zip64Sizes(lv, 30 + name.length, [size, size]);
+    const far = offset >= zip64At;
+    const extra = (big ? 16 : 0) + (far ? 8 : 0);
+    const cd = new Uint8Array(46 + name.length + (extra ? 4 + extra : 0));
+    const cv = new DataView(cd.buffer);
+    cv.setUint32(0, 0x02014b50, true);
+    cv.setUint16(4, (3 << 8) | 45, true); // made by: Unix, 4.5
+    cv.setUint16(6, big || far ? 45 : 20, true);
+    cv.setUint16(8, 0x0800, true);
+    cv.setUint16(10, 0, true);
+    cv.setUint16(12, DOS_TIME, true);
+    cv.setUint16(14, DOS_DATE, true);
+    cv.setUint32(16, crc, true);
+    cv.setUint32(20, big ? U32 : size, true);
+    cv.setUint32(24, big ? U32 : size, true);
+    cv.setUint16(28, name.length, true);
+    cv.setUint16(30, extra ? 4 + extra : 0, true);
+    cv.setUint32(38, (0o100644 << 16) >>> 0, true); // a regular file, rw-r--r--
+    cv.setUint32(42, far ? U32 : offset, true);
+    cd.set(name, 46);
+    if (extra) zip64Sizes(cv, 46 + name.length, [...(big ? [size, size] : []), ...(far ? [offset] : [])]);
+    out.push(local, ...m.parts);
+    central.push(cd);
+    offset += local.length + size;
+  }
+  const cdSize = central.reduce((a, c) => a + c.length, 0);
+  const tail: Uint8Array[] = [...central];
+  const n = members.length;
+  if (n >= 0xffff || offset >= zip64At || cdSize >= zip64At) {
+    const z = new Uint8Array(56 + 20);
+    const zv = new DataView(z.buffer);
+    zv.setUint32(0, 0x06064b50, true); // zip64 end of central directory
+    zv.setBigUint64(4, 44n, true);
+    zv.setUint16(12, (3 << 8) | 45, true);
+    zv.setUint16(14, 45, true);
+    zv.setBigUint64(24, BigInt(n), true);
+    zv.setBigUint64(32, BigInt(n), true);
+    zv.setBigUint64(40, BigInt(cdSize), true);
+    zv.setBigUint64(48, BigInt(offset), true);
+    zv.setUint32(56, 0x07064b50, true); // its locator
+    zv.setBigUint64(64, BigInt(offset + cdSize), true);
+    zv.setUint32(72, 1, true);
+    tail.push(z);
+  }
+  const end = new Uint8Array(22);
+  const ev = new DataView(end.buffer);
+  ev.setUint32(0, 0x06054b50, true);
+  ev.setUint16(8, Math.min(n, 0xffff), true);
+  ev.setUint16(10, Math.min(n, 0xffff), true);
+  ev.setUint32(12, Math.min(cdSize, U32), true);
+  ev.setUint32(16, Math.min(offset, U32), true);
+  tail.push(end);
+  return [...out, ...tail];
+}
+
+/** Writes the zip64 extended-information extra field (id 1) with `values` at `at`. */
+function zip64Sizes(v: DataView, at: number, values: readonly number[]): void {
+  v.setUint16(at, 1, true);
+  v.setUint16(at + 2, 8 * values.length, true);
+  values.forEach((x, i) => v.setBigUint64(at + 4 + 8 * i, BigInt(x), true));
 }

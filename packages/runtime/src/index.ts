@@ -40,7 +40,7 @@ export type { InstrumentModelOptions, InstrumentedModel } from './instrument/ins
 export { canonicalTaps } from './instrument/canonicalTaps.js';
 export type { RawTensor } from './instrument/canonicalTaps.js';
 export { TAP_NAMES } from './instrument/types.js';
-export type { ModelInfo, TapName, TapOutput, TapTensor, TensorLayout } from './instrument/types.js';
+export type { ModelInfo, TapName, TapOutput, TapTensor, TapTokens, TensorLayout } from './instrument/types.js';
 export { VitModelError } from './instrument/errors.js';
 export type { ModelErrorCode } from './instrument/errors.js';
 export { ViTSession } from './session/ViTSession.js';

@@ -3,7 +3,7 @@
 // member, the rest is JSON in the member `__json__`. Written atomically (temp file + rename), so a
 // reader sees the previous checkpoint or the new one, never a torn file, whenever the process dies.
 import { readFile } from 'node:fs/promises';
-import { atomicWrite, parseNpz, serializeNpz, tensor, VitIoError, type Tensor, type TypedArray } from '@vit/io';
+import { atomicWrite, contiguous, parseNpz, serializeNpz, serializeNpzParts, tensor, VitIoError, type Tensor, type TypedArray } from '@vit/io';
 import type { SkippedImage } from '@vit/runtime';
 
 /** What `state.ckpt` of a pass (or a shard of it) holds. */
@@ -37,25 +37,6 @@ function isTypedArray(x: unknown): x is TypedArray {
   return ArrayBuffer.isView(x) && !(x instanceof DataView);
 }
 
-/** A C-order copy of a tensor's elements (the tensor may be strided). */
-function denseData(t: Tensor<TypedArray>): TypedArray {
-  const { shape, stride, offset } = t;
-  const n = shape.reduce((a, b) => a * b, 1);
-  const Ctor = t.data.constructor as new (n: number) => TypedArray;
-  const out = new Ctor(n);
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let k = 0; k < n; k++) {
-    let p = offset;
-    for (let a = 0; a < shape.length; a++) p += idx[a] * stride[a];
-    (out as unknown as number[])[k] = (t.data as unknown as number[])[p];
-    for (let a = shape.length - 1; a >= 0; a--) {
-      if (++idx[a] < shape[a]) break;
-      idx[a] = 0;
-    }
-  }
-  return out;
-}
-
 /**
  * Encode a JSON-like value with typed arrays and tensors as `.npz` bytes. Numbers that JSON
  * cannot hold (NaN, ±Infinity, -0) and `undefined` object fields round-trip too.
@@ -63,6 +44,14 @@ function denseData(t: Tensor<TypedArray>): TypedArray {
  * @returns the `.npz` file's bytes.
  */
 export function encodeCheckpoint(value: unknown): Uint8Array {
+  return serializeNpz(checkpointArrays(value));
+}
+
+/**
+ * The `.npz` members of a checkpoint: the typed arrays themselves (no copy: they are written
+ * before anything can change them) and the JSON of the rest.
+ */
+function checkpointArrays(value: unknown): Record<string, Tensor<TypedArray>> {
   const arrays: Record<string, Tensor<TypedArray>> = {};
   let n = 0;
   const add = (t: Tensor<TypedArray>): string => {
@@ -82,14 +71,10 @@ export function encodeCheckpoint(value: unknown): Uint8Array {
     if (v === undefined) return { $undefined: true };
     if (v === null || typeof v !== 'object') return v;
     if (isTensor(v)) {
-      const data = denseData(v);
+      const data = contiguous(v).data; // a view when C-contiguous, a C-order copy otherwise
       return { $tensor: add(tensor(data, [data.length])), shape: [...v.shape], type: v.data.constructor.name };
     }
-    if (isTypedArray(v)) {
-      // a copy: the member must own exactly these elements
-      const Ctor = v.constructor as new (a: ArrayLike<number>) => TypedArray;
-      return { $typed: add(tensor(new Ctor(v as unknown as ArrayLike<number>), [v.length])), type: v.constructor.name };
-    }
+    if (isTypedArray(v)) return { $typed: add(tensor(v, [v.length])), type: v.constructor.name }; // the member holds exactly the view's elements
     if (Array.isArray(v)) {
       if (v.length >= LONG_LIST && v.every((x) => typeof x === 'number')) return { $numbers: add(tensor(Float64Array.from(v as number[]), [v.length])) };
       return v.map(enc);
@@ -106,7 +91,7 @@ export function encodeCheckpoint(value: unknown): Uint8Array {
   };
   const json = JSON.stringify(enc(value));
   const bytes = new TextEncoder().encode(json);
-  return serializeNpz({ ...arrays, [JSON_ENTRY]: tensor(bytes, [bytes.length]) });
+  return { ...arrays, [JSON_ENTRY]: tensor(bytes, [bytes.length]) };
 }
 
 type TypedCtor = new (a: ArrayLike<number>) => TypedArray;
@@ -173,12 +158,14 @@ export function decodeCheckpoint(bytes: Uint8Array, file?: string): unknown {
 }
 
 /**
- * Write a pass checkpoint atomically (temp file + fsync + rename).
+ * Write a pass checkpoint atomically (temp file + fsync + rename). The states' arrays must not
+ * change until the returned promise settles.
  * @param path the `state.ckpt` file; its folder must exist.
  * @param ckpt the pass's state.
  */
 export async function writeCheckpoint(path: string, ckpt: PassCheckpoint): Promise<void> {
-  await atomicWrite(path, encodeCheckpoint(ckpt));
+  // In parts: the states' arrays go to the file without being joined into one buffer.
+  await atomicWrite(path, serializeNpzParts(checkpointArrays(ckpt)));
 }
 
 /**

@@ -12,9 +12,9 @@ const dataset = (name: string, n = 10): OpenDataset => ({
   source: undefined,
   describe: () => ({ dataset: name, root: `/d/${name}`, split: '', samples: n, counts: {}, skipped: [] }),
 });
-const fake = (type: string, taps: ('attention' | 'block' | 'attnSkip')[], layers?: number[]): StudyAnalysis => ({
+const fake = (type: string, taps: ('attention' | 'block' | 'attnSkip')[], layers?: number[], clsOnly?: boolean): StudyAnalysis => ({
   type,
-  needs: () => ({ taps, ...(layers ? { layers } : {}) }),
+  needs: () => ({ taps, ...(layers ? { layers } : {}), ...(clsOnly ? { clsOnly } : {}) }),
   start: () => ({ update() {}, merge() {}, toJSON: () => null }),
   restore: () => ({ update() {}, merge() {}, toJSON: () => null }),
   finishModel: async () => ({}),
@@ -46,6 +46,16 @@ describe('planStudy', () => {
       ['dino × sample', [0, 2], ['block', 'attnSkip'], [1, 3, 12]],
       ['dino × coco', [1, 3], ['attention'], undefined],
     ]);
+  });
+
+  it('cuts a token tap to its CLS token only when every entry that needs it reads only that', () => {
+    const reg = { ...registry, cka: fake('cka', ['block', 'attnSkip'], undefined, true), knn: fake('knn', ['block'], undefined, true) };
+    const tokens = (analyses: unknown[]) => planStudy(config(analyses), models, datasets, reg).map((p) => p.tokens);
+    expect(tokens([{ type: 'cka', dataset: 'sample', models: ['fs'] }])).toEqual([{ block: 'cls', attnSkip: 'cls' }]);
+    expect(tokens([{ type: 'cka', dataset: 'sample', models: ['fs'] }, { type: 'knn', dataset: 'sample', models: ['fs'] }])).toEqual([{ block: 'cls', attnSkip: 'cls' }]);
+    // clustering reads whole block outputs: block stays [B,T,D], attnSkip is still cut
+    expect(tokens([{ type: 'cka', dataset: 'sample', models: ['fs'] }, { type: 'clustering', dataset: 'sample', models: ['fs'] }])).toEqual([{ attnSkip: 'cls' }]);
+    expect(tokens([{ type: 'attention', dataset: 'sample', models: ['fs'] }])).toEqual([{}]);
   });
 
   it("joins an entry to the passes of every dataset of its datasets() (k-NN's test and train sets)", () => {

@@ -23,6 +23,8 @@ export interface PassPlan {
   readonly entries: readonly PassEntry[];
   /** Union of the entries' taps, in the runtime's tap order. */
   readonly taps: TapName[];
+  /** Token taps every entry needing them reads only the CLS token of (captured `[B,1,D]`). */
+  readonly tokens: Partial<Record<TapName, 'cls'>>;
   /** Union of the entries' 1-based layers (ascending); `undefined` = every layer. */
   readonly layers?: number[];
   /** `model × dataset`, for messages and timings. */
@@ -79,10 +81,14 @@ export function planStudy(
       if (!model) throw new VitValueError(`model "${mc.name}" was not opened.`);
       if (!dataset) throw new VitValueError(`dataset "${dc.name}" was not opened.`);
       const taps = new Set<TapName>();
+      const whole = new Set<TapName>(['attention']); // taps some entry reads beyond the CLS token
       let layers: Set<number> | undefined = new Set();
       for (const e of entries) {
         const needs = e.analysis.needs(model, e.config);
-        for (const t of needs.taps) taps.add(t);
+        for (const t of needs.taps) {
+          taps.add(t);
+          if (!needs.clsOnly) whole.add(t);
+        }
         if (!needs.layers) layers = undefined;
         else if (layers) for (const l of needs.layers) layers.add(l < 0 ? model.layers + 1 + l : l);
       }
@@ -92,6 +98,7 @@ export function planStudy(
         dataset,
         entries,
         taps: TAP_NAMES.filter((t) => taps.has(t)),
+        tokens: Object.fromEntries(TAP_NAMES.filter((t) => taps.has(t) && !whole.has(t)).map((t) => [t, 'cls'])),
         layers: layers && layers.size ? [...layers].sort((a, b) => a - b) : undefined,
         label: `${model.name} × ${dataset.name}`,
       });

@@ -2,10 +2,10 @@
 // analysis state of the pass, checkpointed every few batches and at the end.
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { atomicWrite, VitIoError, type NumericBackend } from '@vit/io';
+import { VitIoError, type NumericBackend } from '@vit/io';
 import { ViTSession, type Device, type SkippedImage } from '@vit/runtime';
 import { modelTransform } from './modelTransform.js';
-import { encodeCheckpoint, readCheckpoint, type PassCheckpoint } from './checkpoint.js';
+import { readCheckpoint, writeCheckpoint, type PassCheckpoint } from './checkpoint.js';
 import type { StudyConfig } from './config.js';
 import { passFingerprint, type PassPlan } from './plan.js';
 import { shardRange, type Shard } from './shard.js';
@@ -131,7 +131,7 @@ export async function runPass(pass: PassPlan, options: RunPassOptions): Promise<
   });
   const save = async (complete: boolean): Promise<PassCheckpoint> => {
     const c = checkpoint(complete);
-    await atomicWrite(ckptPath, encodeCheckpoint(c));
+    await writeCheckpoint(ckptPath, c);
     return c;
   };
   if (signal?.aborted) {
@@ -150,6 +150,7 @@ export async function runPass(pass: PassPlan, options: RunPassOptions): Promise<
   if (list.length) {
     const session = await ViTSession.create(pass.model.onnx, {
       taps: pass.taps,
+      tokens: pass.tokens,
       layers: pass.layers ?? 'all',
       batchSize: study.batchSize,
       device: options.device ?? study.device,

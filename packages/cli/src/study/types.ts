@@ -75,6 +75,13 @@ export interface TapNeeds {
   taps: TapName[];
   /** 1-based layers; omitted = every layer. */
   layers?: number[];
+  /**
+   * True when the analysis reads only token 0 (the CLS token) of its token taps: when every
+   * analysis of a pass that needs a token tap says so, the graph outputs that tap as `[B,1,D]`
+   * (ViTSession's `tokens: 'cls'`), which the analysis must accept.
+   * @default false
+   */
+  clsOnly?: boolean;
 }
 
 /** What an analysis gets when a pass starts or is restored. */

@@ -8,7 +8,8 @@ export interface RawTensor {
 }
 
 /**
- * Turn a run's raw outputs into canonical taps: attention `[B,H,T,T]`, token taps `[B,T,D]`.
+ * Turn a run's raw outputs into canonical taps: attention `[B,H,T,T]`, token taps `[B,T,D]`, token
+ * taps cut to their CLS token `[B,1,D]`.
  * `[B·H,T,T]`, `[B·T,D]` and `[B,T,D]` are views (no copy); `[T,B,D]` is transposed once.
  * When the graph ran on a padded batch (static batch axis), only the first `batch` images are kept.
  *
@@ -43,6 +44,11 @@ export function canonicalTaps(
 }
 
 function canonical(r: RawTensor, o: TapOutput, B: number, H: number, T: number, D: number): Tensor {
+  if (o.tokens === 'cls') {
+    // [B,1,D] (or [1,B,D]): the same B·D floats, image-major.
+    if (r.data.length % D !== 0 || r.data.length / D < B) throw new VitValueError(`output "${o.name}" (CLS token of ${o.tap} of block ${o.layer}) has shape [${r.dims.join(',')}]; expected ${B} image(s) of ${D} values.`);
+    return tensor(r.data.subarray(0, B * D), [B, 1, D]);
+  }
   const per = o.layout === 'BHTT' || o.layout === 'BH_TT' ? H * T * T : T * D;
   const bp = r.data.length / per;
   if (!Number.isInteger(bp) || bp < B) {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { tensor } from '@vit/io';
 import { canonicalTaps } from './canonicalTaps.js';
 import { inspectModel } from './inspectModel.js';
 import { instrumentModel } from './instrumentModel.js';
@@ -63,6 +64,34 @@ describe.each(CASES)('$name — $what', ({ name, attention, tokens, norm }) => {
       }
     }
   });
+
+  it('cuts token taps to their CLS token inside the graph: [B,1,D] equal to token 0 of PyTorch’s', async () => {
+    const e = fixtureExpected(name);
+    const x = await fixtureNpy(name, 'input.npy');
+    const tokenTaps = TAP_NAMES.filter((t) => t !== 'attention');
+    const options = { taps: ['attention', ...tokenTaps] as const, tokens: Object.fromEntries(tokenTaps.map((t) => [t, 'cls' as const])) };
+    const bytes = new Uint8Array(readFileSync(fixtureModel(name)));
+    if (e.prefixTokens === 0) {
+      await expect(instrumentModel(bytes, options)).rejects.toThrow(/has no CLS token \(no prefix tokens\); leave those taps 'all'/);
+      return;
+    }
+    const inst = await instrumentModel(bytes, options);
+    expect(inst.outputs.filter((o) => o.tokens === 'cls')).toHaveLength(tokenTaps.length * e.layers);
+    const raw = await runOnce(inst.bytes, inst.info.input.name, x);
+    const taps = canonicalTaps(raw, inst.outputs, inst.info, x.shape[0]);
+    for (const tap of tokenTaps) {
+      for (let l = 1; l <= e.layers; l++) {
+        const ref = await fixtureNpy(name, `${tap}-${l}.npy`);
+        const got = taps[tap]![l - 1];
+        expect(got.shape, `${tap}-${l}`).toEqual([2, 1, e.dim]);
+        const first = tensor(new Float32Array(2 * e.dim), [2, 1, e.dim]);
+        for (let b = 0; b < 2; b++) first.data.set(ref.data.subarray(b * e.tokens * e.dim, b * e.tokens * e.dim + e.dim), b * e.dim);
+        expect(maxAbsDiff(got, first), `${tap}-${l}`).toBeLessThan(TOL);
+      }
+    }
+    // The attention tap is untouched.
+    expect(maxAbsDiff(taps.attention![0], await fixtureNpy(name, 'attention-1.npy'))).toBeLessThan(TOL);
+  });
 });
 
 describe('instrumentModel options', () => {
@@ -89,5 +118,22 @@ describe('instrumentModel options', () => {
     const bytes = new Uint8Array(readFileSync(fixtureModel('timm')));
     await expect(instrumentModel(bytes, { taps: ['keys' as never] })).rejects.toThrow(/`taps` of instrumentModel must be some of attention, block/);
     await expect(instrumentModel(bytes, { layers: [4] })).rejects.toThrow('layer 4 is out of range (1 to 3)');
+  });
+
+  it('rejects a CLS cut of attention, of a tap not requested, and an unknown token mode', async () => {
+    const bytes = new Uint8Array(readFileSync(fixtureModel('timm')));
+    await expect(instrumentModel(bytes, { taps: ['attention'], tokens: { attention: 'cls' } })).rejects.toThrow(/`tokens.attention` of instrumentModel must be 'all'/);
+    await expect(instrumentModel(bytes, { taps: ['block'], tokens: { mlpSkip: 'cls' } })).rejects.toThrow(/names "mlpSkip", which is not one of the requested taps/);
+    await expect(instrumentModel(bytes, { taps: ['block'], tokens: { block: 'mean' as never } })).rejects.toThrow(/`tokens.block` of instrumentModel must be 'all' or 'cls'/);
+  });
+
+  it('outputs a tensor both whole and as its CLS token when two taps ask for both (block l full, attnSkip l+1 cut)', async () => {
+    const bytes = new Uint8Array(readFileSync(fixtureModel('timm')));
+    const inst = await instrumentModel(bytes, { taps: ['block', 'attnSkip'], tokens: { attnSkip: 'cls' } });
+    const x = await fixtureNpy('timm', 'input.npy');
+    const taps = canonicalTaps(await runOnce(inst.bytes, 'pixels', x), inst.outputs, inst.info, 2);
+    const [, T, D] = taps.block![0].shape;
+    expect(taps.attnSkip![1].shape).toEqual([2, 1, D]);
+    for (let b = 0; b < 2; b++) expect([...taps.attnSkip![1].data.subarray(b * D, (b + 1) * D)]).toEqual([...taps.block![0].data.subarray(b * T * D, b * T * D + D)]);
   });
 });

@@ -51,10 +51,18 @@ export interface ModelInfo {
   tensors: Record<TapName, TapTensor[]>;
 }
 
+/**
+ * Which tokens of a token tap the graph outputs: `all` `[B,T,D]`, or `cls` — token 0 only,
+ * `[B,1,D]`, sliced inside the graph so onnxruntime writes `D` floats per image instead of `T·D`.
+ */
+export type TapTokens = 'all' | 'cls';
+
 /** One graph output added by {@link instrumentModel}. */
 export interface TapOutput {
   /** Which tap. */
   tap: TapName;
+  /** The tokens it holds: canonical `[B,T,D]` (`all`) or `[B,1,D]` (`cls`); always `all` for attention. */
+  tokens: TapTokens;
   /** 1-based block number. */
   layer: number;
   /** The graph output's name. */

@@ -3,8 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { assertTensor, VitValueError, type LayerSelection, type Tensor } from '@vit/io';
 import { canonicalTaps } from '../instrument/canonicalTaps.js';
 import { instrumentModel } from '../instrument/instrumentModel.js';
-import { readModel } from '../instrument/readModel.js';
-import type { ModelInfo, TapName, TapOutput } from '../instrument/types.js';
+import { readModel, spareRoom } from '../instrument/readModel.js';
+import type { ModelInfo, TapName, TapOutput, TapTokens } from '../instrument/types.js';
 import type { Device } from './ortSession.js';
 import { imageDecoder } from '@vit/io';
 import { transform as validateTransform } from '../preprocess/transform.js';
@@ -30,6 +30,12 @@ export interface ViTSessionOptions {
    * @default 'all'
    */
   layers?: LayerSelection;
+  /**
+   * Token taps to capture as their CLS token only, `[B,1,D]` (sliced inside the graph, so less
+   * is written and transferred per batch); the others stay `[B,T,D]`.
+   * @default every tap `all`
+   */
+  tokens?: Partial<Record<TapName, TapTokens>>;
   /**
    * Images per inference batch in {@link ViTSession.stream}. A graph with a static batch axis `N`
    * takes at most `N` (smaller batches are zero-padded).
@@ -174,7 +180,7 @@ export class ViTSession {
     if (options.batchSize !== undefined) positiveInt(options.batchSize, 'batchSize', fn);
 
     if (typeof model !== 'string' && !(model instanceof Uint8Array)) await readModel(model, fn); // throws naming ViTSession.create
-    const inst = await instrumentModel(model, { taps: options.taps, layers: options.layers, imageSize: options.imageSize, externalDataDir: options.externalDataDir, info: options.info });
+    const inst = await instrumentModel(model, { taps: options.taps, layers: options.layers, tokens: options.tokens, imageSize: options.imageSize, externalDataDir: options.externalDataDir, info: options.info });
     const staticBatch = inst.info.input.batch;
     const batchSize = options.batchSize ?? staticBatch ?? 8;
     if (staticBatch !== null && batchSize > staticBatch) {
@@ -187,8 +193,9 @@ export class ViTSession {
 
     const client = new WorkerClient<InferenceRequest, InferenceReply>(new Worker(await workerUrl('inferenceWorker')));
     // The worker gets its own copy when the bytes are the caller's (transfer would detach them).
+    // A file's bytes read by readModel travel with their buffer's spare room (no copy); other views are copied out.
     const own = inst.bytes === model ? model.slice() : inst.bytes;
-    const sent = own.byteOffset === 0 && own.byteLength === own.buffer.byteLength ? own : own.slice();
+    const sent = (own.byteOffset === 0 && own.byteLength === own.buffer.byteLength) || spareRoom(own) > 0 ? own : own.slice();
     const reply = await client.request(
       { type: 'init', bytes: sent, inputName: inst.info.input.name, options: { intraOpThreads: threads, device, externalDataDir: inst.externalDataDir } },
       [sent.buffer as ArrayBuffer],

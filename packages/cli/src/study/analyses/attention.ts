@@ -157,7 +157,8 @@ class AttentionState implements AnalysisState {
       layers: [...this.layers],
       suite: this.suite.toJSON() as AccumulatorJSON<unknown, unknown>,
       pca: this.pcas ? this.pcas.map((p) => p.toJSON() as AccumulatorJSON<unknown, unknown>) : null,
-      examples: this.examples.map((e) => ({ ...e, attention: e.attention.slice(), tokens: e.tokens.slice() })),
+      // An example never changes once kept (merge only adds whole examples): shared, not copied.
+      examples: this.examples.map((e) => ({ ...e })),
     };
   }
 }

@@ -38,8 +38,9 @@ async function finishStudy(states: [OpenModel, AnalysisState][], cfg = config) {
 
 describe('cka analysis', () => {
   it('needs the block taps, and the residual taps unless residual is off', () => {
-    expect(ckaAnalysis.needs(a, config)).toEqual({ taps: TAPS });
-    expect(ckaAnalysis.needs(a, ckaConfig.parse({ type: 'cka', dataset: 's', residual: false, layers: [1, 2] }))).toEqual({ taps: ['block'], layers: [1, 2] });
+    expect(ckaAnalysis.needs(a, config)).toEqual({ taps: TAPS, clsOnly: true });
+    expect(ckaAnalysis.needs(a, ckaConfig.parse({ type: 'cka', dataset: 's', residual: false, layers: [1, 2] }))).toEqual({ taps: ['block'], layers: [1, 2], clsOnly: true });
+    expect(ckaAnalysis.needs(a, ckaConfig.parse({ type: 'cka', dataset: 's', tokens: 'mean' }))).toEqual({ taps: TAPS, clsOnly: false });
   });
 
   it('gives within-model and residual CKA of MinibatchCKA fed directly (exact)', async () => {

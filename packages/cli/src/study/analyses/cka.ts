@@ -169,7 +169,7 @@ export const ckaAnalysis: StudyAnalysis = {
 
   needs(_model, config): TapNeeds {
     const c = settings(config);
-    return { taps: c.residual ? ['block', 'attnSkip', 'attnBranch', 'mlpSkip', 'mlpBranch'] : ['block'], ...(c.layers ? { layers: [...c.layers] } : {}) };
+    return { taps: c.residual ? ['block', 'attnSkip', 'attnBranch', 'mlpSkip', 'mlpBranch'] : ['block'], clsOnly: c.tokens === 'cls', ...(c.layers ? { layers: [...c.layers] } : {}) };
   },
 
   start(ctx) {

@@ -127,7 +127,7 @@ function allowedItems(ctx: PassContext): Set<number> | null {
 export const clusteringAnalysis: StudyAnalysis = {
   type: 'clustering',
   needs(model: OpenModel, config: AnalysisConfig): TapNeeds {
-    return { taps: ['block'], layers: entryLayers(model, config.layers, 'clustering') };
+    return { taps: ['block'], layers: entryLayers(model, config.layers, 'clustering'), clsOnly: (config as ClusteringConfig).features === 'cls' };
   },
   start(ctx) {
     checkReader(ctx);

@@ -173,7 +173,7 @@ function numClassesOf(state: SpillState, dataset: OpenDataset): number {
 export const knnAnalysis: StudyAnalysis = {
   type: 'knn',
   needs(model: OpenModel, config: AnalysisConfig): TapNeeds {
-    return { taps: ['block'], layers: entryLayers(model, config.layers, 'knn') };
+    return { taps: ['block'], layers: entryLayers(model, config.layers, 'knn'), clsOnly: (config as KnnConfig).tokens === 'cls' };
   },
   datasets(config: AnalysisConfig): string[] {
     const c = config as KnnConfig;

@@ -125,7 +125,7 @@ async function retrievalOfSpill(state: SpillState, ctx: Pick<PassContext, 'datas
 export const retrievalAnalysis: StudyAnalysis = {
   type: 'retrieval',
   needs(model: OpenModel, config: AnalysisConfig): TapNeeds {
-    return { taps: ['block'], layers: entryLayers(model, config.layers, 'retrieval') };
+    return { taps: ['block'], layers: entryLayers(model, config.layers, 'retrieval'), clsOnly: (config as RetrievalConfig).tokens === 'cls' };
   },
   start(ctx) {
     return SpillState.start(ctx, policy(ctx));

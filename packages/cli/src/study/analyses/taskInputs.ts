@@ -44,14 +44,15 @@ export type RowMode = 'cls' | 'mean' | 'spatial';
 
 /**
  * The rows of the batch items `keep` (batch positions) of one layer: `'cls'` token 0 (`[D]` per
- * item), `'mean'` the mean of the spatial tokens (`[D]`), `'spatial'` every spatial token
+ * item; the tap may be `[B,1,D]`, cut to its CLS token), `'mean'` the mean of the spatial tokens (`[D]`), `'spatial'` every spatial token
  * (`[gh,gw,D]`).
  * @returns the floats of the kept items, item-major, and the shape of one item.
  */
 export function itemRows(t: Tensor, keep: readonly number[], mode: RowMode, grid: { gh: number; gw: number; prefix: number }, what: string): { data: Float32Array; shape: number[] } {
   const [, T, D] = t.shape;
   const { gh, gw, prefix } = grid;
-  if (t.shape.length !== 3 || T !== prefix + gh * gw) throw new VitValueError(`${what}: block taps must be [B, ${prefix + gh * gw}, D]. Got [${t.shape.join(',')}].`, { code: 'VIT_SHAPE' });
+  const clsOnly = mode === 'cls' && T === 1; // the tap cut to its CLS token in the graph (TapNeeds.clsOnly)
+  if (t.shape.length !== 3 || (T !== prefix + gh * gw && !clsOnly)) throw new VitValueError(`${what}: block taps must be [B, ${prefix + gh * gw}, D]. Got [${t.shape.join(',')}].`, { code: 'VIT_SHAPE' });
   const d = dense3(t);
   if (mode === 'cls' && prefix < 1) throw new VitValueError(`${what}: the model has no CLS token; use tokens: mean.`, { code: 'VIT_NO_CLS' });
   const S = gh * gw;
