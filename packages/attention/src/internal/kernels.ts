@@ -1,3 +1,4 @@
+import { spatialKernelWasm, spatialWasmAvailable } from './spatialWasm.js';
 import type { AttentionView, RowStats } from './view.js';
 
 /** Which rows a CLS-map kernel averages (SPEC 1). */
@@ -76,6 +77,21 @@ export interface SpatialPass {
  * spatial row it reads.
  */
 export function spatialKernel(v: AttentionView, dtab: Float64Array, st: RowStats): SpatialPass {
+  return spatialImpl === 'wasm' && spatialWasmAvailable() ? spatialKernelWasm(v, dtab, st) : spatialKernelTs(v, dtab, st);
+}
+
+/** Which implementation {@link spatialKernel} runs: the WebAssembly SIMD one (default, where available) or this file's. */
+let spatialImpl: 'wasm' | 'ts' = 'wasm';
+
+/** Chooses the implementation of {@link spatialKernel} (tests run both); returns the previous one. */
+export function useSpatialKernel(impl: 'wasm' | 'ts'): 'wasm' | 'ts' {
+  const prev = spatialImpl;
+  spatialImpl = impl;
+  return prev;
+}
+
+/** The TypeScript implementation of {@link spatialKernel}: the reference the WebAssembly one matches bit for bit. */
+export function spatialKernelTs(v: AttentionView, dtab: Float64Array, st: RowStats): SpatialPass {
   const { data, off, B, H, T, P, gh, gw, N } = v;
   const Ww = 2 * gw - 1;
   const W = (2 * gh - 1) * Ww;
