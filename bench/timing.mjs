@@ -18,13 +18,14 @@ export async function seconds(fn) {
 /**
  * The onnxruntime session options of @vit/runtime's inference worker
  * (packages/runtime/src/session/ortSession.ts): `threads` intra-op threads, no spin-waiting (like
- * PyTorch's OMP_WAIT_POLICY=PASSIVE), the CPU provider.
+ * PyTorch's OMP_WAIT_POLICY=PASSIVE), no memory pattern, the CPU provider.
  */
 export function vitSessionOptions(threads) {
   return {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    enableMemPattern: false,
     executionMode: 'sequential',
     executionProviders: ['cpu'],
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },

@@ -158,8 +158,11 @@ export async function openModel(config: ModelConfig, options: OpenModelOptions =
   const context = `model "${config.name}"`;
   try {
     if (config.onnx !== undefined) {
+      // Hashing (main thread) overlaps the probe (onnxruntime's threads); inspectModel's error, if any, is the one reported.
+      const hashing = modelHash(config.onnx);
+      hashing.catch(() => undefined);
       const info = await inspectModel(config.onnx);
-      const hash = await modelHash(config.onnx);
+      const hash = await hashing;
       return opened(config, config.onnx, hash, info, config.onnx, config.preset ?? 'imagenet');
     }
     if (config.checkpoint === undefined) throw new VitValueError('needs "onnx" or "checkpoint".', { code: 'VIT_STUDY_CONFIG' });
