@@ -2,7 +2,7 @@
 // for one (image, head) block, in WebAssembly SIMD. It performs the same floating-point
 // operations in the same order as the TypeScript kernel — the even/odd column sums become the
 // two lanes of one f64x2 — so both give the same bits; only the loads and the window updates
-// run two (or four) at a time. Built by tools/wasm/build.sh into src/internal/spatialWasm.ts.
+// run two (or four) at a time. Built by tools/wasm/build.sh into src/internal/spatialWasmModule.ts.
 #include <wasm_simd128.h>
 
 #define REL 1e-6

@@ -1,5 +1,6 @@
 import { VitValueError, resolveBackend, tensor } from '@vit/io';
 import type { Data, Matrix, NumericBackend, Tensor } from '@vit/io';
+import { clusterSummer } from './internal/clusterSums.js';
 import { dense2D } from './internal/dense.js';
 import { Prng } from '@vit/io';
 import { checkInt } from './internal/validate.js';
@@ -204,49 +205,47 @@ async function lloyd(
   backend: NumericBackend,
 ): Promise<{ labels: Int32Array; centres: Float32Array; inertia: number; iterations: number }> {
   let labels: Int32Array = new Int32Array(n).fill(-1);
-  const sums = new Float64Array(k * dim);
+  const clusterSums = clusterSummer(xc, n, dim, k);
   const counts = new Int32Array(k);
   let iterations = 0;
   let strict = false;
-  for (let it = 0; it < maxIter; it++) {
-    iterations = it + 1;
-    const near = await backend.nearest(Xm, tensor(centres, [k, dim]));
-    const lab = near.index;
-    sums.fill(0);
-    counts.fill(0);
-    for (let i = 0; i < n; i++) {
-      const c = lab[i];
-      counts[c]++;
-      const so = c * dim;
-      const xo = i * dim;
-      for (let j = 0; j < dim; j++) sums[so + j] += xc[xo + j];
-    }
-    relocateEmpty(xc, dim, k, lab, near.distance, sums, counts);
-    let shift = 0;
-    for (let c = 0; c < k; c++) {
-      if (counts[c] === 0) continue; // only when every point is a duplicate of its centre
-      const inv = 1 / counts[c];
-      const o = c * dim;
-      for (let j = 0; j < dim; j++) {
-        const v = Math.fround(sums[o + j] * inv);
-        const dlt = v - centres[o + j];
-        shift += dlt * dlt;
-        centres[o + j] = v;
+  try {
+    for (let it = 0; it < maxIter; it++) {
+      iterations = it + 1;
+      const near = await backend.nearest(Xm, tensor(centres, [k, dim]));
+      const lab = near.index;
+      const sums = clusterSums.sum(lab);
+      counts.fill(0);
+      for (let i = 0; i < n; i++) counts[lab[i]]++;
+      relocateEmpty(xc, dim, k, lab, near.distance, sums, counts);
+      let shift = 0;
+      for (let c = 0; c < k; c++) {
+        if (counts[c] === 0) continue; // only when every point is a duplicate of its centre
+        const inv = 1 / counts[c];
+        const o = c * dim;
+        for (let j = 0; j < dim; j++) {
+          const v = Math.fround(sums[o + j] * inv);
+          const dlt = v - centres[o + j];
+          shift += dlt * dlt;
+          centres[o + j] = v;
+        }
       }
-    }
-    let same = true;
-    for (let i = 0; i < n; i++) {
-      if (lab[i] !== labels[i]) {
-        same = false;
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (lab[i] !== labels[i]) {
+          same = false;
+          break;
+        }
+      }
+      labels = lab;
+      if (same) {
+        strict = true;
         break;
       }
+      if (shift <= tolAbs) break;
     }
-    labels = lab;
-    if (same) {
-      strict = true;
-      break;
-    }
-    if (shift <= tolAbs) break;
+  } finally {
+    clusterSums.release();
   }
   // Labels must match the final centres: one more assignment unless labels had settled.
   if (!strict) labels = (await backend.nearest(Xm, tensor(centres, [k, dim]))).index;

@@ -73,3 +73,7 @@ export { readLabelPng } from './readLabelPng.js';
 export { encodePng } from './encodePng.js';
 export type { EncodePngOptions } from './encodePng.js';
 export { writePng } from './writePng.js';
+
+// WebAssembly kernels of the analysis packages (tools/wasm/build.sh)
+export { ensureWasmMemory, wasmKernel } from './wasmKernel.js';
+export type { WasmKernel, WasmMemory } from './wasmKernel.js';

@@ -1,41 +1,16 @@
-import { SPATIAL_WASM_BASE64 } from './spatialWasmBytes.js';
+import { ensureWasmMemory, wasmKernel, type WasmKernel } from '@vit/io';
+import { SPATIAL_WASM_BASE64 } from './spatialWasmModule.js';
 import type { SpatialPass } from './kernels.js';
 import type { AttentionView, RowStats } from './view.js';
 
 /** The kernel's export (see packages/attention/wasm/spatial.c). */
 type SpatialBlock = (blk: number, T: number, P: number, gh: number, gw: number, corner: number, win: number, ss: number, sp: number) => void;
 
-/** The few WebAssembly JS-API members used here (this package's TypeScript lib has no DOM types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
+let kernel: WasmKernel | null | undefined;
 
-interface Kernel {
-  memory: WasmMemory;
-  block: SpatialBlock;
-  /** First byte past the module's own data and stack: our buffers start here. */
-  heap: number;
-}
-
-let kernel: Kernel | null | undefined;
-
-/** The instantiated kernel, or null where WebAssembly SIMD is unavailable (the TypeScript kernel runs). */
-function load(): Kernel | null {
-  if (kernel !== undefined) return kernel;
-  try {
-    const bytes = Uint8Array.from(atob(SPATIAL_WASM_BASE64), (c) => c.charCodeAt(0));
-    const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    const instance = new wasm.Instance(new wasm.Module(bytes), {});
-    const e = instance.exports as { memory: WasmMemory; spatial_block: SpatialBlock; __heap_base: { value: number } };
-    kernel = { memory: e.memory, block: e.spatial_block, heap: Number(e.__heap_base.value) };
-  } catch {
-    kernel = null;
-  }
+/** The module's one instance (calls are synchronous, so they never interleave), or null where WebAssembly SIMD is unavailable. */
+function load(): WasmKernel | null {
+  if (kernel === undefined) kernel = wasmKernel(SPATIAL_WASM_BASE64);
   return kernel;
 }
 
@@ -64,10 +39,9 @@ export function spatialKernelWasm(v: AttentionView, dtab: Float64Array, st: RowS
   const winAt = align(cornerAt + N * 4);
   const ssAt = align(winAt + W * 8);
   const spAt = align(ssAt + N * 8);
-  const end = spAt + N * 8;
-  const have = k.memory.buffer.byteLength;
-  if (end > have) k.memory.grow(Math.ceil((end - have) / 65536));
+  ensureWasmMemory(k.memory, spAt + N * 8);
   const buf = k.memory.buffer;
+  const block = k.exports.spatial_block as SpatialBlock;
   const blk = new Float32Array(buf, blkAt, T * T);
   const corner = new Int32Array(buf, cornerAt, N);
   const win = new Float64Array(buf, winAt, W);
@@ -85,7 +59,7 @@ export function spatialKernelWasm(v: AttentionView, dtab: Float64Array, st: RowS
     for (let h = 0; h < H; h++) {
       const base = off + (b * H + h) * T * T;
       blk.set(data.subarray(base, base + T * T));
-      k.block(blkAt, T, P, gh, gw, cornerAt, winAt, ssAt, spAt);
+      block(blkAt, T, P, gh, gw, cornerAt, winAt, ssAt, spAt);
       let cnt = 0;
       for (let q = 0; q < N; q++) {
         const s = ss[q];

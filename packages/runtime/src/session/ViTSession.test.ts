@@ -39,6 +39,21 @@ describe('ViTSession.run', () => {
     }
   });
 
+  it('captures token taps cut to their CLS token as [B,1,D], equal to token 0 of PyTorch’s (sequence-first CLIP graph)', async () => {
+    const s = await open('clip', { taps: ['block', 'mlpBranch'], tokens: { mlpBranch: 'cls' } });
+    const x = await fixtureNpy('clip', 'input.npy');
+    const cap = await s.run(x);
+    for (const l of [1, 2]) {
+      const ref = await fixtureNpy('clip', `mlpBranch-${l}.npy`);
+      const [B, T, D] = ref.shape;
+      const first = tensor(new Float32Array(B * D), [B, 1, D]);
+      for (let b = 0; b < B; b++) first.data.set(ref.data.subarray(b * T * D, b * T * D + D), b * D);
+      expect(cap.taps.mlpBranch![l - 1].shape).toEqual([B, 1, D]);
+      expect(maxAbsDiff(cap.taps.mlpBranch![l - 1], first)).toBeLessThan(TOL);
+      expect(maxAbsDiff(cap.taps.block![l - 1], await fixtureNpy('clip', `block-${l}.npy`))).toBeLessThan(TOL);
+    }
+  });
+
   it('pads a smaller batch for a static-batch graph and returns only the real images', async () => {
     const s = await open('hf', { taps: ['attention'] });
     expect(s.batchSize).toBe(2);

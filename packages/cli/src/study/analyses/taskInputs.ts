@@ -44,8 +44,8 @@ export type RowMode = 'cls' | 'mean' | 'spatial';
 
 /**
  * The rows of the batch items `keep` (batch positions) of one layer: `'cls'` token 0 (`[D]` per
- * item; the tap may be `[B,1,D]`, cut to its CLS token), `'mean'` the mean of the spatial tokens (`[D]`), `'spatial'` every spatial token
- * (`[gh,gw,D]`).
+ * item; the tap may be `[B,1,D]`, cut to its CLS token), `'mean'` the mean of the spatial tokens
+ * (`[D]`), `'spatial'` every spatial token (`[gh,gw,D]`).
  * @returns the floats of the kept items, item-major, and the shape of one item.
  */
 export function itemRows(t: Tensor, keep: readonly number[], mode: RowMode, grid: { gh: number; gw: number; prefix: number }, what: string): { data: Float32Array; shape: number[] } {
