@@ -107,6 +107,7 @@ try {
         seed: 0,
         batchSize: 8,
         checkpointEvery: 1,
+        checkpointSeconds: 0,
         models: [
           { name: 'a', method: 'fs', onnx: 'a.onnx', preset: 'imagenet' },
           { name: 'b', method: 'dino', onnx: 'b.onnx', preset: 'imagenet' },

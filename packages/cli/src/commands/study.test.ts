@@ -37,7 +37,7 @@ function writeConfig(name: string, over: Record<string, unknown> = {}): string {
   const file = join(work, name);
   writeFileSync(
     file,
-    JSON.stringify({ title: 'cli test', batchSize: 4, checkpointEvery: 1, models: MODELS, datasets: [{ name: 'imgs', reader: 'folder', root: 'images' }], analyses: ANALYSES, report: { enabled: false }, ...over }),
+    JSON.stringify({ title: 'cli test', batchSize: 4, checkpointEvery: 1, checkpointSeconds: 0, models: MODELS, datasets: [{ name: 'imgs', reader: 'folder', root: 'images' }], analyses: ANALYSES, report: { enabled: false }, ...over }),
   );
   return file;
 }

@@ -76,7 +76,7 @@ describe('parseStudyConfig', () => {
     ['a fractional batch size', bad((c) => (c.batchSize = 2.5)), 'study.yaml: batchSize: 2.5 must be a whole number ≥ 1'],
     ['a batch size as text', bad((c) => (c.batchSize = '32')), 'study.yaml: batchSize: "32" must be a whole number ≥ 1'],
     ['an unknown device', bad((c) => (c.device = 'gpu')), 'study.yaml: device: "gpu" must be one of cpu, cuda (did you mean "cpu"?)'],
-    ['an unknown top-level field', bad((c) => (c.batchsize = 4)), 'study.yaml: unknown field "batchsize" (did you mean "batchSize"?); allowed: title, seed, batchSize, device, checkpointEvery, models, datasets, analyses, report'],
+    ['an unknown top-level field', bad((c) => (c.batchsize = 4)), 'study.yaml: unknown field "batchsize" (did you mean "batchSize"?); allowed: title, seed, batchSize, device, checkpointEvery, checkpointSeconds, models, datasets, analyses, report'],
     ['no models', bad((c) => (c.models = [] as never)), 'study.yaml: models: [] must be a non-empty list (each an object with fields name, method, onnx, checkpoint, builder, preset)'],
     ['missing datasets', bad((c) => delete (c as Partial<Cfg>).datasets), 'study.yaml: datasets: missing; must be a non-empty list (each an object with fields name, reader, root, split, limit, options)'],
     ['a model name with a space', bad((c) => (c.models[0].name = 'my model')), 'study.yaml: models[0].name: "my model" must be a name of letters, digits, "_", "." and "-"'],

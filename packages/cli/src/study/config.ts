@@ -68,6 +68,13 @@ export const studyConfig = z.strictObject({
   batchSize: z.number().int().min(1).default(32),
   device: z.enum(['cpu', 'cuda']).default('cpu'),
   checkpointEvery: z.number().int().min(1).default(10),
+  /**
+   * And at least this many seconds since the pass's previous checkpoint (0: every
+   * `checkpointEvery` batches exactly). A checkpoint holds every state (clustering features grow
+   * with the dataset), so a time bound keeps its cost a small share of any pass; a killed run redoes
+   * at most about this much work.
+   */
+  checkpointSeconds: z.number().min(0).default(60),
   models: z.array(modelConfig).nonempty(),
   datasets: z.array(datasetConfig).nonempty(),
   analyses: z.array(analysisConfig).nonempty(),

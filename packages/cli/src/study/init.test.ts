@@ -45,7 +45,7 @@ describe('studyInitTemplate', () => {
     for (const field of ['type', 'dataset', 'layers', 'models']) expect(text).toMatch(new RegExp(`^# {3}${field}: +\\S`, 'm'));
     expect(config.analyses.map((a) => a.type)).toEqual(analysisConfig.options.map((o) => o.shape.type.value).filter((t) => t !== 'retrieval'));
     // every top-level field is written and commented
-    for (const field of ['title', 'seed', 'batchSize', 'checkpointEvery', 'device', 'report', 'models', 'datasets', 'analyses']) expect(text).toMatch(new RegExp(`^${field}:`, 'm'));
+    for (const field of ['title', 'seed', 'batchSize', 'checkpointEvery', 'checkpointSeconds', 'device', 'report', 'models', 'datasets', 'analyses']) expect(text).toMatch(new RegExp(`^${field}:`, 'm'));
     for (const field of ['name', 'method', 'onnx', 'checkpoint', 'builder', 'preset']) expect(text).toMatch(new RegExp(`^# {3}${field}: +\\S`, 'm'));
     for (const reader of ['folder', 'imagenet', 'imagenet50', 'coco', 'partImageNet', 'davis', 'spair', 'revisited']) expect(text).toMatch(new RegExp(`^# {3}${reader} +\\S`, 'm'));
   });

@@ -166,6 +166,8 @@ export async function runPass(pass: PassPlan, options: RunPassOptions): Promise<
       // Every analysis copies what it keeps from a capture, so its buffers can go back to the worker.
       const stream = session.stream(list.map((it) => ({ path: it.path, id: it.id, label: it.label })), { reuseBuffers: true });
       let batches = 0;
+      // A checkpoint after `checkpointEvery` batches and `checkpointSeconds` since the last one.
+      let savedAt = { batches: 0, ms: performance.now() };
       for await (const cap of stream) {
         let last = -1;
         const local = cap.meta.indices;
@@ -180,7 +182,10 @@ export async function runPass(pass: PassPlan, options: RunPassOptions): Promise<
         for (const st of states) await st.update(cap, items);
         done = first + last + 1 - start;
         options.onProgress?.(done, total);
-        if (++batches % study.checkpointEvery === 0 || signal?.aborted) await save(false);
+        if (++batches - savedAt.batches >= study.checkpointEvery && performance.now() - savedAt.ms >= study.checkpointSeconds * 1000) {
+          await save(false);
+          savedAt = { batches, ms: performance.now() };
+        } else if (signal?.aborted) await save(false);
         if (signal?.aborted) {
           stopped = true;
           break;

@@ -39,6 +39,7 @@ function writeConfig(name: string, over: Record<string, unknown>): string {
       title: 'engine test',
       batchSize: 4,
       checkpointEvery: 1,
+      checkpointSeconds: 0,
       models: [
         { name: 'a', method: 'fs', onnx: 'a.onnx', preset: 'imagenet' },
         { name: 'b', method: 'dino', onnx: 'b.onnx', preset: 'imagenet-dino' },
