@@ -15,8 +15,9 @@
 // Rounds alternate (bare, study, bare, study, …) after one warm-up of each; medians are printed.
 // The ratio study / bare images/s is printed LAST. Target: ≥ 0.85.
 //
-// Environment: BENCH_IMAGES (N, default 256, at most 1000: a study runs over hundreds to thousands
-// of images; with fewer the fixed per-model work dominates, which BENCH_IMAGES=64 shows),
+// Environment: BENCH_IMAGES (N, default 1000 — the whole zoo sample, the demo's dataset —, at most
+// 1000: a study runs over thousands of images; with fewer, the fixed per-model work — probing the
+// graph, a fresh session's first batches, k-means — weighs more, which BENCH_IMAGES=256 shows),
 // BENCH_BATCH (default 16), BENCH_REPS (timed rounds, default 3), BENCH_MODEL (a vitPresets name,
 // default vit_small_patch16_224, built with seeded random weights and no head; or `zoo:<method>`
 // for examples/zoo/<method>.onnx).
@@ -32,7 +33,7 @@ import { inspectModel, preprocessBatch, preprocessPreset, vitPresets, writeViT }
 import { median, seconds, vitSessionOptions } from '../timing.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const N = Number(process.env.BENCH_IMAGES ?? 256);
+const N = Number(process.env.BENCH_IMAGES ?? 1000);
 const B = Number(process.env.BENCH_BATCH ?? 16);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const MODEL = process.env.BENCH_MODEL ?? 'vit_small_patch16_224';
