@@ -1,4 +1,7 @@
 import { spatialKernelWasm, spatialWasmAvailable } from './spatialWasm.js';
+import { checkSpatialRow, closeWindow, type SpatialPass } from './spatialWindow.js';
+
+export type { SpatialPass } from './spatialWindow.js';
 import type { AttentionView, RowStats } from './view.js';
 
 /** Which rows a CLS-map kernel averages (SPEC 1). */
@@ -55,18 +58,6 @@ export function clsKernel(
 /** Largest relative error of a row's provisional scale before it is corrected. */
 const REL = 1e-6;
 
-/** Everything one pass over the spatial rows of a layer yields (SPEC 2 and 4). */
-export interface SpatialPass {
-  /** Per head, the sum over images and non-null queries of the aligned rows of `S`, `[H·W]`. */
-  sums: Float64Array;
-  /** Non-null (image, query) pairs per head `[H]`. */
-  nonNull: Float64Array;
-  /** Non-null images per head and query position `[H·N]` (for coverage). */
-  qcount: Float64Array;
-  /** Attention distance per image and head `[B·H]`; NaN where every query is null. */
-  dist: Float64Array;
-}
-
 /**
  * The fused AAAM + distance kernel: for every image and head, every non-null spatial query
  * `(i,j)` adds its renormalised spatial row into a `(2gh−1)×(2gw−1)` window at top-left corner
@@ -77,17 +68,7 @@ export interface SpatialPass {
  * spatial row it reads.
  */
 export function spatialKernel(v: AttentionView, dtab: Float64Array, st: RowStats): SpatialPass {
-  return spatialImpl === 'wasm' && spatialWasmAvailable() ? spatialKernelWasm(v, dtab, st) : spatialKernelTs(v, dtab, st);
-}
-
-/** Which implementation {@link spatialKernel} runs: the WebAssembly SIMD one (default, where available) or this file's. */
-let spatialImpl: 'wasm' | 'ts' = 'wasm';
-
-/** Chooses the implementation of {@link spatialKernel} (tests run both); returns the previous one. */
-export function useSpatialKernel(impl: 'wasm' | 'ts'): 'wasm' | 'ts' {
-  const prev = spatialImpl;
-  spatialImpl = impl;
-  return prev;
+  return spatialWasmAvailable() ? spatialKernelWasm(v, dtab, st) : spatialKernelTs(v, dtab, st);
 }
 
 /** The TypeScript implementation of {@link spatialKernel}: the reference the WebAssembly one matches bit for bit. */
@@ -95,10 +76,8 @@ export function spatialKernelTs(v: AttentionView, dtab: Float64Array, st: RowSta
   const { data, off, B, H, T, P, gh, gw, N } = v;
   const Ww = 2 * gw - 1;
   const W = (2 * gh - 1) * Ww;
-  const sums = new Float64Array(H * W);
-  const nonNull = new Float64Array(H);
-  const qcount = new Float64Array(H * N);
-  const dist = new Float64Array(B * H);
+  const pass: SpatialPass = { sums: new Float64Array(H * W), nonNull: new Float64Array(H), qcount: new Float64Array(H * N), dist: new Float64Array(B * H) };
+  const qcount = pass.qcount;
   const win = new Float64Array(W);
   // Window offset of each query's top-left corner, computed once.
   const corner = new Int32Array(N);
@@ -182,26 +161,15 @@ export function spatialKernelTs(v: AttentionView, dtab: Float64Array, st: RowSta
             }
           }
         }
-        const tot = sp + ss;
-        if (!Number.isFinite(tot)) st.fail(v, b, h, P + q);
-        const dev = tot > 1 ? tot - 1 : 1 - tot;
-        if (dev > st.worst) st.note(dev, b, h, P + q);
-        if (ss === 0) continue; // null row: skipped (it added only zeros) and counted
+        if (!checkSpatialRow(v, st, b, h, q, sp, ss)) continue; // null row: skipped (it added only zeros) and counted
         cnt++;
         qcount[h * N + q]++;
       }
-      nonNull[h] += cnt;
-      let d = 0;
-      const sh = h * W;
-      for (let x = 0; x < W; x++) {
-        const y = win[x];
-        sums[sh + x] += y;
-        d += y * dtab[x];
-      }
-      dist[b * H + h] = cnt > 0 ? d / cnt : NaN;
+      closeWindow(pass, win, dtab, b, h, H, cnt);
     }
-  return { sums, nonNull, qcount, dist };
+  return pass;
 }
+
 
 /**
  * Per image and head, the saliency map of SPEC 5 — the CLS row `A[0,P:]` (`source: 'cls'`)

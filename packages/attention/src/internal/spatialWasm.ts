@@ -1,6 +1,6 @@
 import { ensureWasmMemory, wasmKernel, type WasmKernel } from '@vit/io';
 import { SPATIAL_WASM_BASE64 } from './spatialWasmModule.js';
-import type { SpatialPass } from './kernels.js';
+import { checkSpatialRow, closeWindow, type SpatialPass } from './spatialWindow.js';
 import type { AttentionView, RowStats } from './view.js';
 
 /** The kernel's export (see packages/attention/wasm/spatial.c). */
@@ -51,10 +51,7 @@ export function spatialKernelWasm(v: AttentionView, dtab: Float64Array, st: RowS
     const i = (q / gw) | 0;
     corner[q] = (gh - 1 - i) * Ww + (gw - 1 - (q - i * gw));
   }
-  const sums = new Float64Array(H * W);
-  const nonNull = new Float64Array(H);
-  const qcount = new Float64Array(H * N);
-  const dist = new Float64Array(B * H);
+  const pass: SpatialPass = { sums: new Float64Array(H * W), nonNull: new Float64Array(H), qcount: new Float64Array(H * N), dist: new Float64Array(B * H) };
   for (let b = 0; b < B; b++)
     for (let h = 0; h < H; h++) {
       const base = off + (b * H + h) * T * T;
@@ -62,24 +59,11 @@ export function spatialKernelWasm(v: AttentionView, dtab: Float64Array, st: RowS
       block(blkAt, T, P, gh, gw, cornerAt, winAt, ssAt, spAt);
       let cnt = 0;
       for (let q = 0; q < N; q++) {
-        const s = ss[q];
-        const tot = sp[q] + s;
-        if (!Number.isFinite(tot)) st.fail(v, b, h, P + q);
-        const dev = tot > 1 ? tot - 1 : 1 - tot;
-        if (dev > st.worst) st.note(dev, b, h, P + q);
-        if (s === 0) continue; // null row: skipped (it added only zeros) and counted
+        if (!checkSpatialRow(v, st, b, h, q, sp[q], ss[q])) continue; // null row: skipped and counted
         cnt++;
-        qcount[h * N + q]++;
+        pass.qcount[h * N + q]++;
       }
-      nonNull[h] += cnt;
-      let d = 0;
-      const sh = h * W;
-      for (let x = 0; x < W; x++) {
-        const y = win[x];
-        sums[sh + x] += y;
-        d += y * dtab[x];
-      }
-      dist[b * H + h] = cnt > 0 ? d / cnt : NaN;
+      closeWindow(pass, win, dtab, b, h, H, cnt);
     }
-  return { sums, nonNull, qcount, dist };
+  return pass;
 }
