@@ -56,6 +56,9 @@ describe('planStudy', () => {
     // clustering reads whole block outputs: block stays [B,T,D], attnSkip is still cut
     expect(tokens([{ type: 'cka', dataset: 'sample', models: ['fs'] }, { type: 'clustering', dataset: 'sample', models: ['fs'] }])).toEqual([{ attnSkip: 'cls' }]);
     expect(tokens([{ type: 'attention', dataset: 'sample', models: ['fs'] }])).toEqual([{}]);
+    // no CLS token: nothing is cut (the analyses report the missing CLS token themselves)
+    const gap = new Map([['fs', { ...model('fs'), prefix: 0 }]]);
+    expect(planStudy(config([{ type: 'cka', dataset: 'sample', models: ['fs'] }]), gap, datasets, reg).map((p) => p.tokens)).toEqual([{}]);
   });
 
   it("joins an entry to the passes of every dataset of its datasets() (k-NN's test and train sets)", () => {

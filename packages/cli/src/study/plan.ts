@@ -98,7 +98,8 @@ export function planStudy(
         dataset,
         entries,
         taps: TAP_NAMES.filter((t) => taps.has(t)),
-        tokens: Object.fromEntries(TAP_NAMES.filter((t) => taps.has(t) && !whole.has(t)).map((t) => [t, 'cls'])),
+        // A model without a CLS token keeps its taps whole: the analyses then say what is wrong.
+        tokens: model.prefix < 1 ? {} : Object.fromEntries(TAP_NAMES.filter((t) => taps.has(t) && !whole.has(t)).map((t) => [t, 'cls'])),
         layers: layers && layers.size ? [...layers].sort((a, b) => a - b) : undefined,
         label: `${model.name} × ${dataset.name}`,
       });
