@@ -1,6 +1,6 @@
 import { VitValueError, resolveBackend, tensor } from '@vit/io';
 import type { Data, Matrix, NumericBackend, Tensor } from '@vit/io';
-import { clusterSummer } from './internal/clusterSums.js';
+import { clusterSummer, type ClusterSummer } from './internal/clusterSums.js';
 import { dense2D } from './internal/dense.js';
 import { Prng } from '@vit/io';
 import { checkInt } from './internal/validate.js';
@@ -110,11 +110,16 @@ export async function kmeans(X: Tensor<Data>, options: KMeansOptions = {}): Prom
   }
 
   let best: { labels: Int32Array; centres: Float32Array; inertia: number; iterations: number } | null = null;
-  for (let run = 0; run < nInit; run++) {
-    const runRng = new Prng(seed, `kmeans/${run}`);
-    const centres = initCentres ? initCentres.slice() : await kmeansPlusPlus(Xm, xc, xsq, n, dim, k, runRng, backend);
-    const r = await lloyd(Xm, xc, n, dim, k, centres, maxIter, tolAbs, backend);
-    if (!best || r.inertia < best.inertia) best = r;
+  const sums = clusterSummer(xc, n, dim, k); // the restarts share the points (copied into the kernel once)
+  try {
+    for (let run = 0; run < nInit; run++) {
+      const runRng = new Prng(seed, `kmeans/${run}`);
+      const centres = initCentres ? initCentres.slice() : await kmeansPlusPlus(Xm, xc, xsq, n, dim, k, runRng, backend);
+      const r = await lloyd(Xm, xc, n, dim, k, centres, maxIter, tolAbs, backend, sums);
+      if (!best || r.inertia < best.inertia) best = r;
+    }
+  } finally {
+    sums.release();
   }
   const b = best!;
   const centroids = new Float32Array(k * dim);
@@ -203,49 +208,45 @@ async function lloyd(
   maxIter: number,
   tolAbs: number,
   backend: NumericBackend,
+  clusterSums: ClusterSummer,
 ): Promise<{ labels: Int32Array; centres: Float32Array; inertia: number; iterations: number }> {
   let labels: Int32Array = new Int32Array(n).fill(-1);
-  const clusterSums = clusterSummer(xc, n, dim, k);
   const counts = new Int32Array(k);
   let iterations = 0;
   let strict = false;
-  try {
-    for (let it = 0; it < maxIter; it++) {
-      iterations = it + 1;
-      const near = await backend.nearest(Xm, tensor(centres, [k, dim]));
-      const lab = near.index;
-      const sums = clusterSums.sum(lab);
-      counts.fill(0);
-      for (let i = 0; i < n; i++) counts[lab[i]]++;
-      relocateEmpty(xc, dim, k, lab, near.distance, sums, counts);
-      let shift = 0;
-      for (let c = 0; c < k; c++) {
-        if (counts[c] === 0) continue; // only when every point is a duplicate of its centre
-        const inv = 1 / counts[c];
-        const o = c * dim;
-        for (let j = 0; j < dim; j++) {
-          const v = Math.fround(sums[o + j] * inv);
-          const dlt = v - centres[o + j];
-          shift += dlt * dlt;
-          centres[o + j] = v;
-        }
+  for (let it = 0; it < maxIter; it++) {
+    iterations = it + 1;
+    const near = await backend.nearest(Xm, tensor(centres, [k, dim]));
+    const lab = near.index;
+    const sums = clusterSums.sum(lab);
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[lab[i]]++;
+    relocateEmpty(xc, dim, k, lab, near.distance, sums, counts);
+    let shift = 0;
+    for (let c = 0; c < k; c++) {
+      if (counts[c] === 0) continue; // only when every point is a duplicate of its centre
+      const inv = 1 / counts[c];
+      const o = c * dim;
+      for (let j = 0; j < dim; j++) {
+        const v = Math.fround(sums[o + j] * inv);
+        const dlt = v - centres[o + j];
+        shift += dlt * dlt;
+        centres[o + j] = v;
       }
-      let same = true;
-      for (let i = 0; i < n; i++) {
-        if (lab[i] !== labels[i]) {
-          same = false;
-          break;
-        }
-      }
-      labels = lab;
-      if (same) {
-        strict = true;
+    }
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (lab[i] !== labels[i]) {
+        same = false;
         break;
       }
-      if (shift <= tolAbs) break;
     }
-  } finally {
-    clusterSums.release();
+    labels = lab;
+    if (same) {
+      strict = true;
+      break;
+    }
+    if (shift <= tolAbs) break;
   }
   // Labels must match the final centres: one more assignment unless labels had settled.
   if (!strict) labels = (await backend.nearest(Xm, tensor(centres, [k, dim]))).index;

@@ -53,6 +53,7 @@ describe('@vit/io public API', () => {
       'transpose',
       'typedArrayFor',
       'wasmKernel',
+      'wasmRegions',
       'writeNpy',
       'writeNpz',
       'writePng',

@@ -75,5 +75,5 @@ export type { EncodePngOptions } from './encodePng.js';
 export { writePng } from './writePng.js';
 
 // WebAssembly kernels of the analysis packages (tools/wasm/build.sh)
-export { ensureWasmMemory, wasmKernel } from './wasmKernel.js';
+export { ensureWasmMemory, wasmKernel, wasmRegions } from './wasmKernel.js';
 export type { WasmKernel, WasmMemory } from './wasmKernel.js';

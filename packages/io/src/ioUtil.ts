@@ -42,3 +42,15 @@ export function hexHead(b: Uint8Array, n = 8): string {
   if (b.length === 0) return 'an empty file';
   return Array.from(b.subarray(0, n), (x) => x.toString(16).padStart(2, '0')).join(' ') + (b.length > n ? ' …' : '');
 }
+
+/** The bytes of `parts` joined into one buffer (a single part is returned as it is). */
+export function joinParts(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

@@ -3,6 +3,7 @@ import { contiguous } from './contiguous.js';
 import { dtypeOf } from './assert.js';
 import { isDType, DTYPES } from './dtype.js';
 import { VitValueError } from './errors.js';
+import { joinParts } from './ioUtil.js';
 import { dtypeToDescr } from './npyHeader.js';
 import type { DType, Tensor, TypedArray } from './tensor.js';
 
@@ -24,11 +25,7 @@ export interface SerializeNpyOptions {
  * @example await atomicWrite('x.npy', serializeNpy(x, { dtype: 'float16' }))
  */
 export function serializeNpy(t: Tensor<TypedArray>, options: SerializeNpyOptions = {}): Uint8Array<ArrayBuffer> {
-  const [header, data] = npyParts(t, options, 'serializeNpy');
-  const out = new Uint8Array(header.length + data.length);
-  out.set(header);
-  out.set(data, header.length);
-  return out;
+  return joinParts(npyParts(t, options, 'serializeNpy')) as Uint8Array<ArrayBuffer>; // header + data: a new buffer
 }
 
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -1,5 +1,6 @@
 import { zipSync, type Zippable } from 'fflate';
 import { VitValueError } from './errors.js';
+import { joinParts } from './ioUtil.js';
 import { npyParts, serializeNpy } from './serializeNpy.js';
 import type { DType, Tensor, TypedArray } from './tensor.js';
 import { storedZipParts } from './zip.js';
@@ -23,15 +24,7 @@ export type NpzEntry = Tensor<TypedArray> | { tensor: Tensor<TypedArray>; dtype:
  * @example await atomicWrite('feats.npz', serializeNpz({ features, labels }, { compress: true }))
  */
 export function serializeNpz(arrays: Record<string, NpzEntry>, options: SerializeNpzOptions = {}): Uint8Array {
-  const parts = serializeNpzParts(arrays, options, 'serializeNpz');
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return joinParts(serializeNpzParts(arrays, options, 'serializeNpz'));
 }
 
 /**

@@ -46,6 +46,26 @@ export function wasmKernel(base64: string): WasmKernel | null {
 }
 
 /**
+ * Lays out buffers of `sizes` bytes one after the other from the kernel's heap, each on a 16-byte
+ * boundary (SIMD loads), and grows its memory to hold them all.
+ * @param kernel an instance from {@link wasmKernel}.
+ * @param sizes the buffers' sizes in bytes.
+ * @returns each buffer's byte offset in the kernel's memory (views made afterwards stay valid).
+ * @example const [xAt, sumsAt] = wasmRegions(k, [n * 4, k * 8]);
+ */
+export function wasmRegions(kernel: WasmKernel, sizes: readonly number[]): number[] {
+  const align = (n: number) => (n + 15) & ~15;
+  let at = align(kernel.heap);
+  const offsets = sizes.map((s) => {
+    const o = at;
+    at = align(at + s);
+    return o;
+  });
+  ensureWasmMemory(kernel.memory, at);
+  return offsets;
+}
+
+/**
  * Grows `memory` so that it holds at least `bytes` bytes.
  * @param memory a kernel's memory.
  * @param bytes the size needed.

@@ -169,16 +169,7 @@ export function storedZipParts(members: readonly StoredMember[], zip64At = U32):
     const local = new Uint8Array(30 + name.length + (big ? 20 : 0));
     const lv = new DataView(local.buffer);
     lv.setUint32(0, 0x04034b50, true);
-    lv.setUint16(4, big ? 45 : 20, true); // version needed: 4.5 for zip64
-    lv.setUint16(6, 0x0800, true); // UTF-8 names
-    lv.setUint16(8, 0, true); // stored
-    lv.setUint16(10, DOS_TIME, true);
-    lv.setUint16(12, DOS_DATE, true);
-    lv.setUint32(14, crc, true);
-    lv.setUint32(18, big ? U32 : size, true);
-    lv.setUint32(22, big ? U32 : size, true);
-    lv.setUint16(26, name.length, true);
-    lv.setUint16(28, big ? 20 : 0, true);
+    headerFields(lv, 4, big ? 45 : 20, crc, big ? U32 : size, name.length, big ? 20 : 0);
     local.set(name, 30);
     if (big) zip64Sizes(lv, 30 + name.length, [size, size]);
     const far = offset >= zip64At;
@@ -187,16 +178,7 @@ export function storedZipParts(members: readonly StoredMember[], zip64At = U32):
     const cv = new DataView(cd.buffer);
     cv.setUint32(0, 0x02014b50, true);
     cv.setUint16(4, (3 << 8) | 45, true); // made by: Unix, 4.5
-    cv.setUint16(6, big || far ? 45 : 20, true);
-    cv.setUint16(8, 0x0800, true);
-    cv.setUint16(10, 0, true);
-    cv.setUint16(12, DOS_TIME, true);
-    cv.setUint16(14, DOS_DATE, true);
-    cv.setUint32(16, crc, true);
-    cv.setUint32(20, big ? U32 : size, true);
-    cv.setUint32(24, big ? U32 : size, true);
-    cv.setUint16(28, name.length, true);
-    cv.setUint16(30, extra ? 4 + extra : 0, true);
+    headerFields(cv, 6, big || far ? 45 : 20, crc, big ? U32 : size, name.length, extra ? 4 + extra : 0);
     cv.setUint32(38, (0o100644 << 16) >>> 0, true); // a regular file, rw-r--r--
     cv.setUint32(42, far ? U32 : offset, true);
     cd.set(name, 46);
@@ -233,6 +215,24 @@ export function storedZipParts(members: readonly StoredMember[], zip64At = U32):
   ev.setUint32(16, Math.min(offset, U32), true);
   tail.push(end);
   return [...out, ...tail];
+}
+
+/**
+ * The fields a local header (at 4) and a central-directory entry (at 6) share: version needed,
+ * flags (UTF-8 names), method (stored), the fixed time and date, CRC-32, both sizes (equal when
+ * stored), name and extra-field lengths.
+ */
+function headerFields(v: DataView, at: number, version: number, crc: number, size: number, nameLength: number, extraLength: number): void {
+  v.setUint16(at, version, true); // 4.5 for zip64
+  v.setUint16(at + 2, 0x0800, true);
+  v.setUint16(at + 4, 0, true);
+  v.setUint16(at + 6, DOS_TIME, true);
+  v.setUint16(at + 8, DOS_DATE, true);
+  v.setUint32(at + 10, crc, true);
+  v.setUint32(at + 14, size, true);
+  v.setUint32(at + 18, size, true);
+  v.setUint16(at + 22, nameLength, true);
+  v.setUint16(at + 24, extraLength, true);
 }
 
 /** Writes the zip64 extended-information extra field (id 1) with `values` at `at`. */

@@ -1,4 +1,4 @@
-import { ensureWasmMemory, wasmKernel, type WasmKernel } from '@vit/io';
+import { wasmKernel, wasmRegions, type WasmKernel } from '@vit/io';
 import { SPATIAL_WASM_BASE64 } from './spatialWasmModule.js';
 import { checkSpatialRow, closeWindow, type SpatialPass } from './spatialWindow.js';
 import type { AttentionView, RowStats } from './view.js';
@@ -19,8 +19,6 @@ export function spatialWasmAvailable(): boolean {
   return load() !== null;
 }
 
-const align = (n: number) => (n + 15) & ~15;
-
 /**
  * {@link spatialKernel} with each (image, head) block's window sums computed by the WebAssembly
  * SIMD kernel (the same operations in the same order, so the same bits); the checks, counts and
@@ -33,13 +31,8 @@ export function spatialKernelWasm(v: AttentionView, dtab: Float64Array, st: RowS
   const { data, off, B, H, T, P, gh, gw, N } = v;
   const Ww = 2 * gw - 1;
   const W = (2 * gh - 1) * Ww;
-  // Layout in the module's memory: block | corner | win | ss | sp.
-  const blkAt = align(k.heap);
-  const cornerAt = align(blkAt + T * T * 4);
-  const winAt = align(cornerAt + N * 4);
-  const ssAt = align(winAt + W * 8);
-  const spAt = align(ssAt + N * 8);
-  ensureWasmMemory(k.memory, spAt + N * 8);
+  // The module's memory: block | corner | win | ss | sp.
+  const [blkAt, cornerAt, winAt, ssAt, spAt] = wasmRegions(k, [T * T * 4, N * 4, W * 8, N * 8, N * 8]);
   const buf = k.memory.buffer;
   const block = k.exports.spatial_block as SpatialBlock;
   const blk = new Float32Array(buf, blkAt, T * T);

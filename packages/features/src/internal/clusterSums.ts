@@ -1,10 +1,10 @@
-import { ensureWasmMemory, wasmKernel, type WasmKernel } from '@vit/io';
+import { wasmKernel, wasmRegions, type WasmKernel } from '@vit/io';
 import { CLUSTER_SUMS_WASM_BASE64 } from './clusterSumsWasmModule.js';
 
 /** The kernel's export (see packages/features/wasm/clusterSums.c). */
 type ClusterSumsFn = (x: number, n: number, dim: number, labels: number, sums: number, k: number) => void;
 
-/** `sum(labels)` fills `[k·dim]` float64 sums of each cluster's points and returns them; `release()` when the run is done. */
+/** `sum(labels)` fills `[k·dim]` float64 sums of each cluster's points and returns them; `release()` when done. */
 export interface ClusterSummer {
   sum(labels: Int32Array): Float64Array;
   release(): void;
@@ -12,8 +12,6 @@ export interface ClusterSummer {
 
 /** Instances no run holds: their memory is already grown and paged in (a fresh one costs a page fault per 4 KiB). */
 const idle: WasmKernel[] = [];
-
-const align = (n: number) => (n + 15) & ~15;
 
 /** Which implementation {@link clusterSummer} uses: WebAssembly (default, where available) or TypeScript. */
 let impl: 'wasm' | 'ts' = 'wasm';
@@ -26,11 +24,11 @@ export function useClusterSumsKernel(next: 'wasm' | 'ts'): 'wasm' | 'ts' {
 }
 
 /**
- * The per-cluster sums of one k-means run's update step. The TypeScript loop adds each point's
+ * The per-cluster sums of k-means' update step, for one `kmeans` call (its restarts share it). The TypeScript loop adds each point's
  * float32 features in float64 to its cluster's sums, points in order; where WebAssembly SIMD is
- * available the same additions run in an instance of `clusterSums.c` the run holds until it
- * releases it (its points copied in once; concurrent runs hold different instances; released
- * instances are kept for the next runs), giving the same bits several times faster. The returned
+ * available the same additions run in an instance of `clusterSums.c` the call holds until it
+ * releases it (its points copied in once; concurrent calls hold different instances; released
+ * instances are kept for the next calls), giving the same bits several times faster. The returned
  * sums are reused by every call (a view of the instance's memory).
  * @param x the run's points `[n·dim]`.
  * @param n points.
@@ -52,10 +50,7 @@ export function clusterSummer(x: Float32Array, n: number, dim: number, k: number
     };
     return { sum, release: () => undefined };
   }
-  const xAt = align(kernel.heap);
-  const labelsAt = align(xAt + n * dim * 4);
-  const sumsAt = align(labelsAt + n * 4);
-  ensureWasmMemory(kernel.memory, sumsAt + k * dim * 8);
+  const [xAt, labelsAt, sumsAt] = wasmRegions(kernel, [n * dim * 4, n * 4, k * dim * 8]);
   const buf = kernel.memory.buffer;
   new Float32Array(buf, xAt, n * dim).set(x.subarray(0, n * dim));
   const lab = new Int32Array(buf, labelsAt, n);
